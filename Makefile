@@ -1,0 +1,58 @@
+# Two commands: `make run` and `make test`. Everything else is a step they call.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+LOCALE_DIR := marketplace/locale
+
+.PHONY: run test install install-test catalogs translations migrate demo-data browser lint bench clean
+
+run: install migrate demo-data ## install, migrate, load demo data, serve on http://127.0.0.1:8000
+	$(BIN)/marketplace serve --host 127.0.0.1 --port 8000
+
+test: install-test browser ## install test needs and run the whole suite
+	$(BIN)/pytest -q
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(TEST_STAMP)
+
+install: $(STAMP) catalogs
+
+install-test: $(TEST_STAMP) catalogs
+
+catalogs: $(STAMP) ## compile the English and Khmer message catalogs
+	$(BIN)/pybabel compile -d $(LOCALE_DIR) -D messages
+
+translations: $(STAMP) ## extract strings and update the .po files (then translate km)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o $(LOCALE_DIR)/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching --omit-header --no-location
+
+migrate: install
+	mkdir -p var
+	$(BIN)/marketplace migrate
+
+demo-data: migrate
+	$(BIN)/marketplace demo-data
+
+browser: ## Debian chromium + chromedriver for the browser tests (root installs them)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "Installing chromium and chromium-driver with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+lint: install-test
+	$(BIN)/ruff check .
+
+bench: install-test ## see README: benchmarks print figures
+	@echo "Benchmarks arrive with the catalog and checkout: bench/*.py"
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

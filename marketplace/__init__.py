@@ -1,0 +1,1 @@
+"""Marketplace for indigenous handicrafts from Cambodia."""

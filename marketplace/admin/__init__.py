@@ -1,0 +1,1 @@
+"""Programme staff pages: users and roles."""

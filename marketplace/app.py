@@ -1,0 +1,73 @@
+"""The FastAPI application: settings, middleware, static files, routers, error handlers."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from marketplace import api, ops, web
+from marketplace.config import BASE_DIR, Settings, get_settings
+from marketplace.core import problems
+from marketplace.core.middleware import RequestContextMiddleware
+from marketplace.db import make_engine
+
+DESCRIPTION = """
+Marketplace for indigenous handicrafts from Cambodia: producer groups from Ratanakiri,
+Mondulkiri, Preah Vihear and Kampong Thom, Seal of Excellence certification, shops and tourists.
+
+Authenticate with `POST /api/v1/auth/token` (OAuth2 password form) and send
+`Authorization: Bearer <token>`. Errors are RFC 9457 `application/problem+json`.
+"""
+
+
+def configure_logging(level: str) -> None:
+    root = logging.getLogger("marketplace")
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level.upper())
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for ``settings`` (the environment's when omitted)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Cambodia Crafts Marketplace",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.head_revision = ops.head_revision()
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="session",
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.https,
+    )
+    app.add_middleware(
+        RequestContextMiddleware, https=settings.https, default_locale=settings.default_locale
+    )
+    problems.install(app)
+    app.mount("/static", StaticFiles(directory=BASE_DIR / "static"), name="static")
+    app.include_router(ops.router)
+    app.include_router(api.router)
+    app.include_router(web.router)
+    return app

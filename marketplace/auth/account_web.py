@@ -1,0 +1,56 @@
+"""The account page: profile, roles, preferred language, API tokens."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from marketplace.auth import service
+from marketplace.auth.deps import CurrentUser, SettingsDep
+from marketplace.auth.roles import ROLE_LABELS
+from marketplace.core.middleware import LANG_COOKIE
+from marketplace.core.templating import flash, render
+from marketplace.db import SessionDep
+from marketplace.i18n import LOCALES
+from marketplace.i18n import gettext as _
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def _page(request: Request, session, user, **extra):
+    tokens = service.list_api_tokens(session=session, user=user)
+    roles = sorted(request.state.roles)
+    return render(request, "account/index.html", {
+        "tokens": tokens, "roles": roles, "role_labels": ROLE_LABELS, **extra,
+    })
+
+
+@router.get("/account")
+def account(request: Request, session: SessionDep, user: CurrentUser):
+    return _page(request, session, user)
+
+
+@router.post("/account/language")
+def account_language(request: Request, session: SessionDep, user: CurrentUser,
+                     locale: Annotated[str, Form(max_length=5)]):
+    chosen = locale if locale in LOCALES else "en"
+    service.set_locale(session=session, user=user, locale=chosen)
+    response = RedirectResponse("/account", status_code=303)
+    response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.post("/account/tokens")
+def create_token(request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+                 name: Annotated[str, Form(max_length=80)] = "api"):
+    _token, raw = service.create_api_token(
+        session=session, settings=settings, user=user, name=name.strip() or "api"
+    )
+    return _page(request, session, user, new_token=raw)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(token_id: int, request: Request, session: SessionDep, user: CurrentUser):
+    service.revoke_api_token(session=session, user=user, token_id=token_id)
+    flash(request, _("The token is revoked."), "success")
+    return RedirectResponse("/account", status_code=303)

@@ -1,0 +1,103 @@
+"""JSON API for accounts: sign-up, bearer tokens (issue, list, revoke), the current user."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from marketplace.auth import service
+from marketplace.auth.deps import CurrentUser, SettingsDep
+from marketplace.auth.schemas import (
+    ApiTokenPublic,
+    ApiTokensPublic,
+    SignupIn,
+    TokenOut,
+    UserPublic,
+)
+from marketplace.auth.web import client_ip
+from marketplace.core.openapi import problems
+from marketplace.core.problems import problem
+from marketplace.db import SessionDep
+from marketplace.i18n import gettext as _
+from marketplace.models import User
+
+router = APIRouter(tags=["auth"])
+
+
+def _public(session, user: User) -> UserPublic:
+    return UserPublic(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        locale=user.locale,
+        email_verified=user.email_verified_at is not None,
+        roles=sorted(service.roles_of(session=session, user=user)),
+    )
+
+
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an account",
+    description="Creates a buyer account and emails a verification link.",
+    responses=problems(409, 422),
+)
+def create_user(data: SignupIn, session: SessionDep, settings: SettingsDep) -> UserPublic:
+    user = service.signup(session=session, settings=settings, data=data)
+    return _public(session, user)
+
+
+@router.get("/users/me", summary="The current user", responses=problems(401))
+def me(session: SessionDep, user: CurrentUser) -> UserPublic:
+    return _public(session, user)
+
+
+@router.post(
+    "/auth/token",
+    summary="Issue a bearer token",
+    description=(
+        "OAuth2 password flow. After 10 failed attempts for one account or address within "
+        "15 minutes the answer is 429 with Retry-After."
+    ),
+    responses=problems(401, 403, 422, 429),
+)
+def issue_token(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+):
+    user = service.authenticate(
+        session=session, settings=settings, email=form.username[:254],
+        password=form.password[:256], ip=client_ip(request),
+    )
+    if user is None:  # answered, not raised, so the failed attempt is committed
+        return problem(401, _("Please log in"),
+                       _("The email address or password is not correct."),
+                       slug="invalid-credentials", instance=request.url.path,
+                       headers={"WWW-Authenticate": "Bearer"})
+    if user.email_verified_at is None:
+        return problem(403, _("Not allowed"), _("Please verify your email address first."),
+                       slug="email-not-verified", instance=request.url.path)
+    token, raw = service.create_api_token(session=session, settings=settings, user=user,
+                                          name=form.client_id or "api")
+    return TokenOut(access_token=raw, expires_at=token.expires_at)
+
+
+@router.get("/auth/tokens", summary="List my API tokens", responses=problems(401))
+def list_tokens(session: SessionDep, user: CurrentUser) -> ApiTokensPublic:
+    tokens = service.list_api_tokens(session=session, user=user)
+    return ApiTokensPublic(
+        data=[ApiTokenPublic.model_validate(t) for t in tokens], count=len(tokens)
+    )
+
+
+@router.delete(
+    "/auth/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke one of my API tokens",
+    responses=problems(401, 404),
+)
+def revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    service.revoke_api_token(session=session, user=user, token_id=token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,221 @@
+"""HTML pages for accounts: sign up, verify, log in and out, passwords, language."""
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse
+
+from marketplace.auth import service
+from marketplace.auth.deps import CurrentUser, OptionalUser, SettingsDep
+from marketplace.auth.schemas import (
+    EmailIn,
+    LoginIn,
+    PasswordChangeIn,
+    PasswordResetIn,
+    SignupIn,
+)
+from marketplace.core.forms import form_values, parse_form
+from marketplace.core.middleware import LANG_COOKIE
+from marketplace.core.templating import flash, render
+from marketplace.db import SessionDep
+from marketplace.errors import EmailTaken, Gone, ValidationFailed
+from marketplace.i18n import LOCALES, current_locale
+from marketplace.i18n import gettext as _
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths are followed after log-in (no open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def start_session(request: Request, user) -> None:
+    """Begin a fresh signed session for ``user`` (a new CSRF token with it)."""
+    request.session.clear()
+    request.session["uid"] = user.id
+    request.session["sv"] = user.session_version
+
+
+def _redirect(url: str, lang: str | None = None) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.get("/auth/signup")
+def signup_form(request: Request, user: OptionalUser):
+    return render(request, "auth/signup.html")
+
+
+@router.post("/auth/signup")
+async def signup(request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser):
+    form = await request.form()
+    values = form_values(form)
+    data = {**values, "password": form.get("password", ""),
+            "locale": values.get("locale") or current_locale.get()}
+    try:
+        parsed = parse_form(SignupIn, data)
+        created = service.signup(session=session, settings=settings, data=parsed)
+    except ValidationFailed as exc:
+        return render(request, "auth/signup.html", {"form": values, "errors": exc.errors},
+                      status_code=422)
+    except EmailTaken as exc:
+        return render(request, "auth/signup.html",
+                      {"form": values, "errors": {"email": exc.detail}}, status_code=409)
+    return render(request, "auth/check_email.html", {"email": created.email})
+
+
+@router.get("/auth/verify/{token}")
+def verify(token: str, request: Request, session: SessionDep, settings: SettingsDep,
+           user: OptionalUser):
+    try:
+        service.verify_email(session=session, settings=settings, token=token)
+    except Gone as exc:
+        return render(request, "auth/verify_failed.html", {"detail": exc.detail}, status_code=410)
+    flash(request, _("Your email address is verified. You can log in now."), "success")
+    return _redirect("/auth/login")
+
+
+@router.post("/auth/verify/resend")
+async def resend(request: Request, session: SessionDep, settings: SettingsDep,
+                 email: Annotated[str, Form(max_length=254)] = ""):
+    try:
+        parsed = parse_form(EmailIn, {"email": email})
+        service.resend_verification(session=session, settings=settings, email=parsed.email)
+    except ValidationFailed:
+        pass
+    return render(request, "auth/check_email.html", {"email": email})
+
+
+@router.get("/auth/login")
+def login_form(request: Request, user: OptionalUser, next: str | None = None):  # noqa: A002
+    return render(request, "auth/login.html", {"next": safe_next(next)})
+
+
+@router.post("/auth/login")
+async def login(request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser):
+    form = await request.form()
+    values = form_values(form)
+    target = safe_next(values.get("next"))
+    try:
+        creds = parse_form(LoginIn, {**values, "password": form.get("password", "")})
+    except ValidationFailed as exc:
+        return render(request, "auth/login.html",
+                      {"form": values, "errors": exc.errors, "next": target}, status_code=422)
+    found = service.authenticate(session=session, settings=settings, email=creds.email,
+                                 password=creds.password, ip=client_ip(request))
+    if found is None:
+        return render(request, "auth/login.html", {
+            "form": values, "next": target,
+            "errors": {"form": _("The email address or password is not correct.")},
+        }, status_code=401)
+    if found.email_verified_at is None:
+        return render(request, "auth/login.html", {
+            "form": values, "next": target, "unverified": True,
+            "errors": {"form": _("Please verify your email address first: "
+                                 "follow the link we sent you.")},
+        }, status_code=403)
+    start_session(request, found)
+    lang = request.cookies.get(LANG_COOKIE) or found.locale
+    return _redirect(target, lang if lang != request.cookies.get(LANG_COOKIE) else None)
+
+
+@router.post("/auth/logout")
+def logout(request: Request):
+    request.session.clear()
+    flash(request, _("You are logged out."), "info")
+    return _redirect("/")
+
+
+@router.get("/auth/reset")
+def reset_request_form(request: Request, user: OptionalUser):
+    return render(request, "auth/reset_request.html")
+
+
+@router.post("/auth/reset")
+async def reset_request(request: Request, session: SessionDep, settings: SettingsDep,
+                        user: OptionalUser):
+    form = await request.form()
+    values = form_values(form)
+    try:
+        parsed = parse_form(EmailIn, {"email": values.get("email", "")})
+    except ValidationFailed as exc:
+        return render(request, "auth/reset_request.html", {"form": values, "errors": exc.errors},
+                      status_code=422)
+    service.request_password_reset(session=session, settings=settings, email=parsed.email)
+    return render(request, "auth/reset_sent.html", {"email": parsed.email})
+
+
+@router.get("/auth/reset/{token}")
+def reset_form(token: str, request: Request, session: SessionDep, settings: SettingsDep,
+               user: OptionalUser):
+    try:
+        service.user_for_reset_token(session=session, settings=settings, token=token)
+    except Gone as exc:
+        return render(request, "auth/verify_failed.html", {"detail": exc.detail}, status_code=410)
+    return render(request, "auth/reset_form.html", {"token": token})
+
+
+@router.post("/auth/reset/{token}")
+async def reset(token: str, request: Request, session: SessionDep, settings: SettingsDep,
+                user: OptionalUser):
+    form = await request.form()
+    try:
+        parsed = parse_form(PasswordResetIn, {"new_password": form.get("new_password", "")})
+        service.reset_password(session=session, settings=settings, token=token,
+                               new=parsed.new_password)
+    except ValidationFailed as exc:
+        return render(request, "auth/reset_form.html", {"token": token, "errors": exc.errors},
+                      status_code=422)
+    except Gone as exc:
+        return render(request, "auth/verify_failed.html", {"detail": exc.detail}, status_code=410)
+    request.session.clear()
+    flash(request, _("Your password is changed. Log in with the new one."), "success")
+    return _redirect("/auth/login")
+
+
+@router.get("/account/password")
+def password_form(request: Request, user: CurrentUser):
+    return render(request, "account/password.html")
+
+
+@router.post("/account/password")
+async def password_change(request: Request, session: SessionDep, user: CurrentUser):
+    form = await request.form()
+    try:
+        parsed = parse_form(PasswordChangeIn, {
+            "current_password": form.get("current_password", ""),
+            "new_password": form.get("new_password", ""),
+        })
+        service.change_password(session=session, user=user, current=parsed.current_password,
+                                new=parsed.new_password)
+    except ValidationFailed as exc:
+        return render(request, "account/password.html", {"errors": exc.errors}, status_code=422)
+    start_session(request, user)  # this browser stays signed in; others are signed out
+    flash(request, _("Your password is changed."), "success")
+    return _redirect("/account")
+
+
+@router.get("/language")
+def switch_language(
+    request: Request,
+    lang: Annotated[str, Query(max_length=5)] = "en",
+    next: Annotated[str | None, Query(max_length=2000)] = None,  # noqa: A002
+):
+    """Switch language with a plain link or GET form (no JavaScript, no session needed)."""
+    chosen = lang if lang in LOCALES else "en"
+    return _redirect(safe_next(next), chosen)

@@ -1,0 +1,60 @@
+"""Settings read from the environment (prefix ``MARKETPLACE_``); one instance per process."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused in production
+
+
+class Settings(BaseSettings):
+    """Every setting the service reads; see the table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="MARKETPLACE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEFAULT_SECRET_KEY
+    database_url: str = f"sqlite:///{BASE_DIR / 'var' / 'marketplace.db'}"
+    database_pool_size: int = 10
+    base_url: str = "http://127.0.0.1:8000"
+    https: bool = False
+    var_dir: Path = BASE_DIR / "var"
+    smtp_url: str | None = None
+    mail_from: str = "Cambodia Crafts Marketplace <no-reply@crafts.example>"
+    default_locale: Literal["en", "km"] = "en"
+    session_max_age: int = 14 * 24 * 3600
+    email_token_max_age: int = 3 * 24 * 3600
+    password_reset_max_age: int = 3600
+    api_token_days: int = 90
+    login_max_failures: int = 10
+    login_window_seconds: int = 15 * 60
+    khr_per_usd: int = Field(default=4100, description="Riel per US dollar for display")
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "MARKETPLACE_SECRET_KEY must be set to a long random value in production"
+            )
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("MARKETPLACE_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings instance."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Cross-cutting web plumbing: templates, middleware, CSRF, error rendering."""

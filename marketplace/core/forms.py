@@ -1,0 +1,60 @@
+"""Turn HTML form data into a validated schema, with translated messages per field."""
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from marketplace.errors import ValidationFailed
+from marketplace.i18n import gettext as _
+
+Schema = TypeVar("Schema", bound=BaseModel)
+
+
+def message_for(error: dict) -> str:
+    """A translated message for one pydantic error."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "string_too_short":
+        if ctx.get("min_length", 1) <= 1:
+            return _("This field is required.")
+        return _("Use at least %(n)s characters.", n=ctx.get("min_length"))
+    if kind == "string_too_long":
+        return _("Use at most %(n)s characters.", n=ctx.get("max_length"))
+    if kind in {"int_parsing", "int_type", "float_parsing"}:
+        return _("Enter a whole number.")
+    if kind in {"greater_than_equal", "greater_than"}:
+        return _("The number is too small.")
+    if kind in {"less_than_equal", "less_than"}:
+        return _("The number is too large.")
+    if kind == "value_error" and "email" in str(error.get("msg", "")).lower():
+        return _("Enter a valid email address.")
+    if kind in {"literal_error", "enum"}:
+        return _("Choose one of the options.")
+    return _("This value is not valid.")
+
+
+def validation_failed(exc: ValidationError) -> ValidationFailed:
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error.get("loc", ())) or "form"
+        errors.setdefault(field, message_for(error))
+    return ValidationFailed(errors)
+
+
+def parse_form(schema: type[Schema], data: dict) -> Schema:
+    """Validate ``data`` against ``schema``; raises ValidationFailed with field messages."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise validation_failed(exc) from exc
+
+
+def form_values(form) -> dict[str, str]:
+    """The submitted text fields, to show them again (passwords and the CSRF token left out)."""
+    return {
+        key: value
+        for key, value in form.items()
+        if isinstance(value, str) and "password" not in key and key != "csrf_token"
+    }

@@ -1,0 +1,149 @@
+"""Languages: English and Khmer through gettext (Babel), chosen per request.
+
+The current locale lives in a context variable set by the locale middleware, so services,
+errors and templates translate without passing the request around. Money, numbers and dates
+are formatted with Babel; times are shown in Asia/Phnom_Penh.
+"""
+
+import gettext as _gettext
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale, negotiate_locale
+from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "messages"
+LOCALES = ("en", "km")
+LANGUAGE_NAMES = {"en": "English", "km": "ខ្មែរ"}
+DISPLAY_TZ = "Asia/Phnom_Penh"
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default="en")
+
+
+@cache
+def translations(locale: str) -> _gettext.NullTranslations:
+    """The compiled catalog for ``locale``; a .po newer than its .mo is compiled in memory."""
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        return Translations.load(str(LOCALE_DIR), [locale], DOMAIN)
+    if po.exists():
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        buf = BytesIO()
+        write_mo(buf, catalog, use_fuzzy=False)
+        buf.seek(0)
+        return Translations(fp=buf, domain=DOMAIN)
+    return _gettext.NullTranslations()
+
+
+def gettext(message: str, **variables) -> str:
+    """Translate ``message`` into the current locale; ``%(name)s`` placeholders are filled."""
+    text = translations(current_locale.get()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+    """Plural-aware translation; ``num`` is available as a placeholder."""
+    text = translations(current_locale.get()).ngettext(singular, plural, n)
+    variables.setdefault("num", n)
+    return text % variables
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; translate it later with ``gettext``."""
+    return message
+
+
+def negotiate(accept_language: str | None, default: str = "en") -> str:
+    """Pick en or km from an Accept-Language header."""
+    if not accept_language:
+        return default
+    preferred = []
+    for part in accept_language.split(","):
+        tag, _sep, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        if tag:
+            preferred.append((weight, tag.strip().replace("_", "-")))
+    preferred.sort(key=lambda item: -item[0])
+    chosen = negotiate_locale([tag for _w, tag in preferred], list(LOCALES), sep="-")
+    return chosen or default
+
+
+def _babel_locale() -> Locale:
+    return _locale_obj(current_locale.get())
+
+
+@cache
+def _locale_obj(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def format_usd(cents: int | None) -> str:
+    """US dollars from integer cents, e.g. $12.50."""
+    if cents is None:
+        return ""
+    return format_currency(Decimal(cents) / 100, "USD", locale=_babel_locale())
+
+
+def usd_to_khr(cents: int, rate: int) -> int:
+    """Riel for ``cents`` US cents at ``rate`` riel per dollar, rounded to 100 riel."""
+    riel = Decimal(cents) * rate / 100
+    return int((riel / 100).quantize(Decimal(1)) * 100)
+
+
+def format_khr(riel: int | None) -> str:
+    """Riel with no decimals, e.g. 41,000 ៛."""
+    if riel is None:
+        return ""
+    return format_currency(
+        riel, "KHR", locale=_babel_locale(), currency_digits=False, format="#,##0 ¤"
+    )
+
+
+def format_number(value) -> str:
+    """A number in the current locale."""
+    return format_decimal(value, locale=_babel_locale())
+
+
+def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    """A UTC timestamp shown in Phnom Penh time."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return _format_datetime(value, fmt, tzinfo=DISPLAY_TZ, locale=_babel_locale())
+
+
+def format_date(value, fmt: str = "medium") -> str:
+    """A date in the current locale."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(_tz())
+    return _format_date(value, fmt, locale=_babel_locale())
+
+
+@cache
+def _tz():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(DISPLAY_TZ)

@@ -1,0 +1,1 @@
+"""Emails: queued in the outbox inside the request's transaction, delivered by the worker."""

@@ -1,0 +1,13 @@
+"""Every domain's HTML router, behind CSRF protection."""
+
+from fastapi import APIRouter, Depends
+
+from marketplace.admin.web import router as admin_router
+from marketplace.auth.account_web import router as account_router
+from marketplace.auth.web import router as auth_router
+from marketplace.core.csrf import verify_csrf
+from marketplace.pages.web import router as pages_router
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+for _router in (pages_router, auth_router, account_router, admin_router):
+    router.include_router(_router)
