@@ -2,6 +2,7 @@
 
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -31,6 +32,25 @@ def configure_logging(level: str) -> None:
     root.setLevel(level.upper())
 
 
+def _mount_api_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the assets bundled in the fastapi-offline package."""
+    import fastapi_offline
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount("/docs-assets", StaticFiles(directory=assets), name="apidocs")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/static/img/favicon.svg",
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for ``settings`` (the environment's when omitted)."""
     settings = settings or get_settings()
@@ -47,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served below from local files: nothing loads from a CDN
         redoc_url=None,
     )
     app.state.settings = settings
@@ -67,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     app.mount("/static", StaticFiles(directory=BASE_DIR / "static"), name="static")
+    _mount_api_docs(app)
     app.include_router(ops.router)
     app.include_router(api.router)
     app.include_router(web.router)

@@ -8,7 +8,7 @@ are formatted with Babel; times are shown in Asia/Phnom_Penh.
 import gettext as _gettext
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -105,16 +105,14 @@ def format_usd(cents: int | None) -> str:
 def usd_to_khr(cents: int, rate: int) -> int:
     """Riel for ``cents`` US cents at ``rate`` riel per dollar, rounded to 100 riel."""
     riel = Decimal(cents) * rate / 100
-    return int((riel / 100).quantize(Decimal(1)) * 100)
+    return int((riel / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP) * 100)
 
 
 def format_khr(riel: int | None) -> str:
     """Riel with no decimals, e.g. 41,000 ៛."""
     if riel is None:
         return ""
-    return format_currency(
-        riel, "KHR", locale=_babel_locale(), currency_digits=False, format="#,##0 ¤"
-    )
+    return f"{format_decimal(riel, format='#,##0', locale=_babel_locale())}\u00a0៛"
 
 
 def format_number(value) -> str:

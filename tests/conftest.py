@@ -76,19 +76,20 @@ def _empty_all_tables(engine) -> None:
             conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
-                conn.execute(text(f'DELETE FROM "{name}"'))
+                conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 - our table names
 
 
 @pytest.fixture(autouse=True)
 def _isolated(request, settings):
     """Every test starts with empty tables and an empty mail folder."""
+    uses_db = {"engine", "app", "session", "client"} & set(request.fixturenames)
+    engine = request.getfixturevalue("engine") if uses_db else None
     yield
-    if "engine" in request.fixturenames or "app" in request.fixturenames or \
-            "session" in request.fixturenames or "client" in request.fixturenames:
-        engine = request.getfixturevalue("engine")
+    if engine is not None:
         _empty_all_tables(engine)
-    for eml in settings.mail_dir.glob("*.eml") if settings.mail_dir.exists() else []:
-        eml.unlink()
+    if settings.mail_dir.exists():
+        for eml in settings.mail_dir.glob("*.eml"):
+            eml.unlink()
 
 
 @pytest.fixture

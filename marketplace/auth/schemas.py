@@ -58,7 +58,7 @@ class UserPublic(BaseModel):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
     expires_at: datetime
 
     model_config = ConfigDict(

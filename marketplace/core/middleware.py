@@ -16,6 +16,11 @@ LANG_COOKIE = "lang"
 
 
 def _csp(path: str) -> str:
+    if path == "/docs":  # Swagger UI starts itself with an inline script
+        return (
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+        )
     return (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"

@@ -92,8 +92,9 @@ async def marketplace_error_handler(request: Request, exc: errors.MarketplaceErr
             **exc.extra,
         )
     if isinstance(exc, errors.NotAuthenticated):
-        from fastapi.responses import RedirectResponse
         from urllib.parse import quote
+
+        from fastapi.responses import RedirectResponse
 
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/auth/login?next={quote(target)}", status_code=303)
