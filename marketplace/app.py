@@ -9,10 +9,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from marketplace import api, ops, web
+from marketplace.catalog.cache import PageCache
 from marketplace.config import BASE_DIR, Settings, get_settings
 from marketplace.core import problems
 from marketplace.core.middleware import RequestContextMiddleware
 from marketplace.db import make_engine
+from marketplace.media.serve import MediaFiles
+from marketplace.media.storage import LocalStorage
 
 DESCRIPTION = """
 Marketplace for indigenous handicrafts from Cambodia: producer groups from Ratanakiri,
@@ -73,6 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.head_revision = ops.head_revision()
+    media_root = settings.var_dir / "media"
+    media_root.mkdir(parents=True, exist_ok=True)
+    app.state.storage = LocalStorage(media_root)
+    app.state.page_cache = PageCache()
 
     app.add_middleware(
         SessionMiddleware,
@@ -87,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     app.mount("/static", StaticFiles(directory=BASE_DIR / "static"), name="static")
+    app.mount("/media", MediaFiles(directory=media_root, check_dir=False), name="media")
     _mount_api_docs(app)
     app.include_router(ops.router)
     app.include_router(api.router)

@@ -18,6 +18,16 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+# Search structures the migrations create by hand (FTS5 table and its shadow tables, trigram
+# index); autogenerate must not propose to drop them.
+UNMODELLED_SCHEMA = ("product_fts", "ix_product_search_trgm")
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: compare only what the models describe."""
+    return not (name or "").startswith(UNMODELLED_SCHEMA)
+
+
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     """Create the engine for ``url`` with the pragmas or pool this service expects."""
     if url.startswith("sqlite"):

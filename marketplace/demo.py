@@ -52,7 +52,7 @@ def ensure_user(*, session: Session, spec: DemoUser) -> tuple[User, bool]:
 def ensure_group(*, session: Session, name: str, name_km: str, leader: User) -> ProducerGroup:
     group = session.exec(select(ProducerGroup).where(ProducerGroup.name == name)).first()
     if group is None:
-        group = ProducerGroup(name=name, name_km=name_km)
+        group = ProducerGroup(name=name, name_km=name_km, slug=name.lower().replace(' ', '-'))
         session.add(group)
         session.flush()
         session.add(GroupMembership(group_id=group.id, user_id=leader.id, role=GroupRole.LEADER))

@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 
 import marketplace.models  # noqa: F401 - registers every table
 from marketplace.config import get_settings
-from marketplace.db import make_engine
+from marketplace.db import include_object, make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -22,6 +22,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -44,6 +45,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

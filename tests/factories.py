@@ -38,3 +38,108 @@ def create_user(
     if commit:
         session.commit()
     return user
+
+
+def create_group(
+    session: Session,
+    *,
+    leader: User | None = None,
+    name: str | None = None,
+    status: str = "verified",
+    province_code: str = "16",
+    district_code: str = "1601",
+    commune_code: str = "160101",
+    village_code: str = "16010101",
+    community: str = "tampuan",
+    crafts: tuple[str, ...] = ("weaving",),
+    commit: bool = True,
+    **overrides,
+):
+    """A producer group (verified by default) whose leader is ``leader`` (created if None)."""
+    from marketplace.models import GroupMembership, GroupRole, ProducerGroup
+
+    leader = leader or create_user(session, role=["producer"], commit=False)
+    n = next(_counter)
+    group = ProducerGroup(
+        slug=f"group-{n}", name=name or f"Weavers Group {n}", name_km=f"ក្រុមត្បាញ {n}",
+        community=community, crafts=list(crafts), province_code=province_code,
+        district_code=district_code, commune_code=commune_code, village_code=village_code,
+        phone="+85512345678", members_count=12, women_count=10, leader_id=leader.id,
+        status=status, verified_at=utcnow() if status == "verified" else None, **overrides,
+    )
+    session.add(group)
+    session.flush()
+    session.add(GroupMembership(group_id=group.id, user_id=leader.id, role=GroupRole.LEADER))
+    if commit:
+        session.commit()
+    return group
+
+
+def add_member(session: Session, group, user: User | None = None, role: str = "member") -> User:
+    from marketplace.models import GroupMembership
+
+    user = user or create_user(session, role=["producer"], commit=False)
+    session.add(GroupMembership(group_id=group.id, user_id=user.id, role=role))
+    session.commit()
+    return user
+
+
+def create_product(
+    session: Session,
+    *,
+    group=None,
+    title: str = "Indigo cotton scarf",
+    title_km: str = "ក្រមាក្រណាត់ពណ៌ខៀវ",
+    price_cents: int = 2500,
+    craft: str = "weaving",
+    status: str = "published",
+    stock_mode: str = "stock",
+    stock_on_hand: int = 5,
+    commit: bool = True,
+    **overrides,
+):
+    """A product (published and visible by default) with search text filled in."""
+    from marketplace.catalog.service import refresh_search_text
+    from marketplace.models import Product, ProducerGroup
+
+    group = group or create_group(session, commit=False)
+    if isinstance(group, int):
+        group = session.get(ProducerGroup, group)
+    fields = {
+        "lead_time_days": 30 if stock_mode == "made_to_order" else None,
+        "monthly_capacity": 4 if stock_mode == "made_to_order" else None,
+        **overrides,
+    }
+    product = Product(
+        group_id=group.id, slug="piece", title=title, title_km=title_km, craft=craft,
+        price_cents=price_cents, status=status, stock_mode=stock_mode,
+        stock_on_hand=stock_on_hand if stock_mode == "stock" else 0,
+        province_code=group.province_code, community=group.community,
+        visible=status == "published" and group.status == "verified",
+        published_at=utcnow() if status == "published" else None, **fields,
+    )
+    refresh_search_text(product, group)
+    session.add(product)
+    session.flush()
+    if commit:
+        session.commit()
+    return product
+
+
+def png_bytes(width: int = 64, height: int = 48, color=(180, 90, 40), fmt: str = "PNG",
+              exif_gps: bool = False) -> bytes:
+    """An image made by Pillow; with ``exif_gps`` a JPEG carrying a GPS position."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height), color)
+    buf = io.BytesIO()
+    if exif_gps:
+        exif = Image.Exif()
+        exif[0x0112] = 6  # orientation: rotate 90° clockwise to show upright
+        exif[0x8825] = {1: "N", 2: (13.0, 44.0, 0.0), 3: "E", 4: (107.0, 0.0, 0.0)}
+        image.save(buf, "JPEG", exif=exif)
+    else:
+        image.save(buf, fmt)
+    return buf.getvalue()

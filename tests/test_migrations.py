@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import marketplace.models  # noqa: F401
-from marketplace.db import make_engine
+from marketplace.db import include_object, make_engine
 from marketplace.ops import alembic_config
 
 
@@ -41,7 +41,8 @@ def test_upgrade_downgrade_upgrade_and_no_drift(scratch_url):
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     command.upgrade(config, "head")
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object})
         diff = compare_metadata(context, SQLModel.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"

@@ -9,6 +9,7 @@ from marketplace.auth import roles, service
 from marketplace.config import Settings
 from marketplace.db import SessionDep
 from marketplace.errors import Forbidden, NotAuthenticated
+from marketplace.media.storage import Storage
 from marketplace.models import Role, User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -19,6 +20,13 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_storage(request: Request) -> Storage:
+    return request.app.state.storage
+
+
+StorageDep = Annotated[Storage, Depends(get_storage)]
 
 
 def _session_user(request: Request, session) -> User | None:

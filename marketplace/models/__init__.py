@@ -3,10 +3,38 @@
 from marketplace.models.audit import AuditEvent
 from marketplace.models.base import utcnow
 from marketplace.models.outbox import OutboxMessage
-from marketplace.models.producer import GroupMembership, GroupRole, ProducerGroup
+from marketplace.models.catalog import (
+    CacheVersion,
+    Craft,
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductVariant,
+    StockMode,
+)
+from marketplace.models.producer import (
+    Community,
+    GroupInvitation,
+    GroupMembership,
+    GroupRole,
+    GroupStatus,
+    PayoutMethod,
+    ProducerGroup,
+)
 from marketplace.models.user import ApiToken, LoginAttempt, Role, User, UserRole
 
 __all__ = [
+    "CacheVersion",
+    "Community",
+    "Craft",
+    "GroupInvitation",
+    "GroupStatus",
+    "PayoutMethod",
+    "Product",
+    "ProductImage",
+    "ProductStatus",
+    "ProductVariant",
+    "StockMode",
     "ApiToken",
     "AuditEvent",
     "GroupMembership",

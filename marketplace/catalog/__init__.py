@@ -1,0 +1,1 @@
+"""Products, photos, search and the storefront."""

@@ -1,0 +1,1 @@
+"""Photos: validation and renditions with Pillow, stored by content hash."""

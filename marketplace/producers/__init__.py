@@ -1,0 +1,1 @@
+"""Producer groups: registration, verification, members, payout destination."""
