@@ -12,6 +12,8 @@ from marketplace.config import get_settings
 app = typer.Typer(help="Cambodia Crafts Marketplace.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage accounts and roles.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+certifications_app = typer.Typer(help="Seal of Excellence jobs.", no_args_is_help=True)
+app.add_typer(certifications_app, name="certifications")
 console = Console()
 
 
@@ -148,6 +150,21 @@ def worker(
         if once:
             break
         time.sleep(interval)
+
+
+@certifications_app.command("expire")
+def certifications_expire() -> None:
+    """Expire certificates past their date and email 90- and 30-day renewal reminders.
+
+    Safe to run twice, or on two machines at once (nightly, e.g. from cron).
+    """
+    from marketplace.certification.certificates import expire_due
+    from marketplace.db import transaction
+
+    settings = get_settings()
+    with transaction(_engine()) as session:
+        expired, reminders = expire_due(session=session, settings=settings)
+    console.print(f"Expired {expired} certificate(s); queued {reminders} reminder(s).")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     login_window_seconds: int = 15 * 60
     khr_per_usd: int = Field(default=4100, description="Riel per US dollar for display")
     log_level: str = "INFO"
+    seal_signing_key: str | None = Field(
+        default=None,
+        description="Base64 Ed25519 private key (32 bytes) that signs hang-tag QR codes; "
+        "derived from the secret key when unset",
+    )
+    certificate_years: int = 4
+    complaints_per_hour: int = 5
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

@@ -82,9 +82,9 @@ def address_errors(province_code: str, district_code: str, commune_code: str,
     if not any(c.code == commune_code for c in communes(district_code)):
         errors["commune_code"] = _("Choose a commune in this district.")
         return errors
-    if require_village or village_code:
-        if not any(v.code == village_code for v in villages(commune_code)):
-            errors["village_code"] = _("Choose a village in this commune.")
+    known = any(v.code == village_code for v in villages(commune_code))
+    if (require_village or village_code) and not known:
+        errors["village_code"] = _("Choose a village in this commune.")
     return errors
 
 

@@ -13,8 +13,8 @@ from marketplace.errors import Conflict, InvalidTransition, NotFound, Validation
 from marketplace.i18n import gettext as _
 from marketplace.models import (
     GroupStatus,
-    Product,
     ProducerGroup,
+    Product,
     ProductImage,
     ProductStatus,
     ProductVariant,
@@ -22,7 +22,7 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.producers.service import require_member, slugify
+from marketplace.producers.service import membership, require_member, slugify
 
 TRANSITIONS = {
     ProductStatus.DRAFT: {ProductStatus.PUBLISHED, ProductStatus.ARCHIVED},
@@ -78,6 +78,15 @@ def get_visible_product(*, session: Session, product_id: int) -> Product:
     """A product buyers may see (published, group verified)."""
     product = session.get(Product, product_id)
     if product is None or not product.visible:
+        raise NotFound(_("No such product."))
+    return product
+
+
+def viewable_product(*, session: Session, actor: User | None, product_id: int) -> Product:
+    """A visible product, or any product of a group ``actor`` belongs to (drafts included)."""
+    product = session.get(Product, product_id)
+    if product is None or not (product.visible or membership(
+            session=session, user=actor, group_id=product.group_id)):
         raise NotFound(_("No such product."))
     return product
 

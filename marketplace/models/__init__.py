@@ -2,7 +2,6 @@
 
 from marketplace.models.audit import AuditEvent
 from marketplace.models.base import utcnow
-from marketplace.models.outbox import OutboxMessage
 from marketplace.models.catalog import (
     CacheVersion,
     Craft,
@@ -12,6 +11,21 @@ from marketplace.models.catalog import (
     ProductVariant,
     StockMode,
 )
+from marketplace.models.certification import (
+    OPEN_STATUSES,
+    ApplicationPhoto,
+    ApplicationProduct,
+    ApplicationStatus,
+    Assessment,
+    Certificate,
+    CertificateProduct,
+    CertificateStatus,
+    CertificationApplication,
+    Complaint,
+    CriteriaSet,
+    OpenApplicationLock,
+)
+from marketplace.models.outbox import OutboxMessage
 from marketplace.models.producer import (
     Community,
     GroupInvitation,
@@ -24,6 +38,18 @@ from marketplace.models.producer import (
 from marketplace.models.user import ApiToken, LoginAttempt, Role, User, UserRole
 
 __all__ = [
+    "OPEN_STATUSES",
+    "ApplicationPhoto",
+    "ApplicationProduct",
+    "ApplicationStatus",
+    "Assessment",
+    "Certificate",
+    "CertificateProduct",
+    "CertificateStatus",
+    "CertificationApplication",
+    "Complaint",
+    "CriteriaSet",
+    "OpenApplicationLock",
     "CacheVersion",
     "Community",
     "Craft",

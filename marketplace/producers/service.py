@@ -18,16 +18,22 @@ from marketplace.auth.roles import grant_role, has_role
 from marketplace.catalog.cache import bump
 from marketplace.config import Settings
 from marketplace.core import security
-from marketplace.errors import Conflict, Forbidden, Gone, InvalidTransition, NotFound, \
-    ValidationFailed
+from marketplace.errors import (
+    Conflict,
+    Forbidden,
+    Gone,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
 from marketplace.i18n import gettext as _
 from marketplace.models import (
     GroupInvitation,
     GroupMembership,
     GroupRole,
     GroupStatus,
-    Product,
     ProducerGroup,
+    Product,
     ProductStatus,
     Role,
     User,
@@ -119,6 +125,19 @@ def get_public_group(*, session: Session, slug: str) -> ProducerGroup:
     if group is None or group.status != GroupStatus.VERIFIED:
         raise NotFound(_("No such producer group."))
     return group
+
+
+def viewable_group(*, session: Session, actor: User | None,
+                   group_id: int) -> tuple[ProducerGroup, bool]:
+    """The group and whether ``actor`` may see its private details (members and admins);
+    a group that is not verified is NotFound for everybody else."""
+    group = session.get(ProducerGroup, group_id)
+    private = group is not None and (
+        membership(session=session, user=actor, group_id=group_id) is not None
+        or has_role(session=session, user=actor, role=Role.ADMIN))
+    if group is None or (group.status != GroupStatus.VERIFIED and not private):
+        raise NotFound(_("No such producer group."))
+    return group, private
 
 
 def apply(*, session: Session, actor: User, data: GroupApply) -> ProducerGroup:
@@ -321,5 +340,6 @@ def list_groups(*, session: Session, actor: User | None = None, status: str | No
     if province:
         query = query.where(ProducerGroup.province_code == province)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(ProducerGroup.name).limit(limit).offset(offset))
+    rows = session.exec(query.order_by(ProducerGroup.name, ProducerGroup.id)
+                        .limit(limit).offset(offset))
     return list(rows), total

@@ -1,0 +1,1 @@
+"""The Seal of Excellence: criteria, applications, review, certificates, public registry."""

@@ -1,0 +1,305 @@
+"""Certificates: issue on approval, suspend / reinstate / revoke, expire, remind, complaints,
+and the public registry with signed verification links."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, select
+
+from marketplace import audit
+from marketplace.auth.roles import has_role
+from marketplace.catalog.cache import bump
+from marketplace.certification import signing
+from marketplace.certification.schemas import ComplaintIn
+from marketplace.config import Settings
+from marketplace.errors import InvalidTransition, NotFound, TooManyRequests, ValidationFailed
+from marketplace.i18n import gettext as _
+from marketplace.models import (
+    ApplicationProduct,
+    Certificate,
+    CertificateProduct,
+    CertificateStatus,
+    CertificationApplication,
+    Complaint,
+    ProducerGroup,
+    Product,
+    Role,
+    User,
+    utcnow,
+)
+from marketplace.notifications.service import queue_email
+
+TRANSITIONS = {
+    CertificateStatus.VALID: {CertificateStatus.SUSPENDED, CertificateStatus.REVOKED,
+                              CertificateStatus.EXPIRED},
+    CertificateStatus.SUSPENDED: {CertificateStatus.VALID, CertificateStatus.REVOKED,
+                                  CertificateStatus.EXPIRED},
+}
+REMINDER_DAYS = (90, 30)
+
+
+def _add_years(moment, years: int):
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def issue(*, session: Session, settings: Settings, actor: User,
+          application: CertificationApplication) -> Certificate:
+    """The seal for an approved application: numbered, valid for four years."""
+    now = utcnow()
+    certificate = Certificate(
+        number="pending", application_id=application.id, group_id=application.group_id,
+        criteria_set_id=application.criteria_set_id, officer_id=actor.id, issued_at=now,
+        expires_at=_add_years(now, settings.certificate_years), updated_at=now,
+    )
+    session.add(certificate)
+    session.flush()
+    certificate.number = f"SoE-{now.year}-{certificate.id:06d}"
+    session.add(certificate)
+    for product_id in session.exec(select(ApplicationProduct.product_id).where(
+            ApplicationProduct.application_id == application.id)):
+        session.add(CertificateProduct(certificate_id=certificate.id, product_id=product_id))
+    session.flush()
+    refresh_products(session, certificate.id)
+    audit.record(session=session, actor=actor, entity_type="certificate",
+                 entity_id=certificate.id, action="issued", to_state=CertificateStatus.VALID,
+                 data={"number": certificate.number})
+    return certificate
+
+
+def product_ids(session: Session, certificate_id: int) -> list[int]:
+    return list(session.exec(select(CertificateProduct.product_id).where(
+        CertificateProduct.certificate_id == certificate_id).order_by(
+        CertificateProduct.product_id)))
+
+
+def refresh_products(session: Session, certificate_id: int) -> None:
+    """Set each product's ``certified_until`` from its valid certificates (None if none)."""
+    now = utcnow()
+    for product_id in product_ids(session, certificate_id):
+        until = session.exec(
+            select(func.max(Certificate.expires_at))
+            .join(CertificateProduct, CertificateProduct.certificate_id == Certificate.id)
+            .where(CertificateProduct.product_id == product_id,
+                   Certificate.status == CertificateStatus.VALID,
+                   Certificate.expires_at > now)
+        ).one()
+        session.execute(update(Product).where(Product.id == product_id)
+                        .values(certified_until=until, updated_at=now)
+                        .execution_options(synchronize_session=False))
+    bump(session=session)
+
+
+def get_by_number(*, session: Session, number: str) -> Certificate:
+    certificate = session.exec(select(Certificate).where(
+        Certificate.number == (number or "").strip())).first()
+    if certificate is None:
+        raise NotFound(_("No certificate has this number."))
+    return certificate
+
+
+def status_of(certificate: Certificate) -> str:
+    """The status a visitor should see (a valid one past its date is expired)."""
+    if certificate.status == CertificateStatus.VALID and certificate.expires_at <= utcnow():
+        return CertificateStatus.EXPIRED
+    return certificate.status
+
+
+def change_status(*, session: Session, actor: User, certificate: Certificate, action: str,
+                  reason: str = "") -> Certificate:
+    """Suspend, reinstate or revoke (officers), audited; revocation needs a public reason."""
+    if not has_role(session=session, user=actor, role=Role.OFFICER):
+        from marketplace.errors import Forbidden
+
+        raise Forbidden()
+    to = {"suspend": CertificateStatus.SUSPENDED, "reinstate": CertificateStatus.VALID,
+          "revoke": CertificateStatus.REVOKED}.get(action)
+    if to is None:
+        raise ValidationFailed({"action": _("Choose one of the options.")})
+    current = CertificateStatus(certificate.status)
+    if to not in TRANSITIONS.get(current, set()):
+        raise InvalidTransition()
+    if to in (CertificateStatus.REVOKED, CertificateStatus.SUSPENDED) and not reason.strip():
+        raise ValidationFailed({"reason": _("Give the reason that will be shown publicly.")})
+    result = session.execute(
+        update(Certificate).where(Certificate.id == certificate.id,
+                                  Certificate.status == current)
+        .values(status=to, public_reason=reason.strip() or None, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise InvalidTransition(_("The certificate changed meanwhile; reload and try again."))
+    session.refresh(certificate)
+    refresh_products(session, certificate.id)
+    audit.record(session=session, actor=actor, entity_type="certificate",
+                 entity_id=certificate.id, action=action, from_state=current, to_state=to,
+                 reason=reason.strip() or None)
+    return certificate
+
+
+def expire_due(*, session: Session, settings: Settings) -> tuple[int, int]:
+    """Expire certificates past their date and send 90- and 30-day reminders.
+
+    Each step is a conditional UPDATE, so running it twice, or on two machines at once,
+    expires and reminds exactly once. Returns (expired, reminders).
+    """
+    now = utcnow()
+    expired = 0
+    due = list(session.exec(select(Certificate.id).where(
+        Certificate.status.in_([CertificateStatus.VALID, CertificateStatus.SUSPENDED]),
+        Certificate.expires_at <= now)))
+    for certificate_id in due:
+        result = session.execute(
+            update(Certificate).where(
+                Certificate.id == certificate_id,
+                Certificate.status.in_([CertificateStatus.VALID, CertificateStatus.SUSPENDED]))
+            .values(status=CertificateStatus.EXPIRED, updated_at=now)
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            expired += 1
+            refresh_products(session, certificate_id)
+            audit.record(session=session, actor=None, entity_type="certificate",
+                         entity_id=certificate_id, action="expired",
+                         to_state=CertificateStatus.EXPIRED)
+    reminders = 0
+    for days in REMINDER_DAYS:
+        column = getattr(Certificate, f"reminder_{days}_sent_at")
+        candidates = list(session.exec(select(Certificate).where(
+            Certificate.status == CertificateStatus.VALID,
+            Certificate.expires_at > now, Certificate.expires_at <= now + timedelta(days=days),
+            column.is_(None))))
+        for certificate in candidates:
+            result = session.execute(
+                update(Certificate).where(Certificate.id == certificate.id, column.is_(None))
+                .values({column.key: now}).execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                reminders += 1
+                _remind(session, settings, certificate, days)
+    return expired, reminders
+
+
+def _leader(session: Session, group_id: int) -> tuple[ProducerGroup, User | None]:
+    group = session.get(ProducerGroup, group_id)
+    return group, session.get(User, group.leader_id) if group.leader_id else None
+
+
+def _remind(session: Session, settings: Settings, certificate: Certificate, days: int) -> None:
+    group, leader = _leader(session, certificate.group_id)
+    if leader:
+        queue_email(session=session, to=leader.email, template="seal_renewal",
+                    context={"user": leader, "group": group, "certificate": certificate,
+                             "days": days, "url": f"{settings.base_url}/dashboard/seal"},
+                    locale=leader.locale)
+
+
+def notify_group(*, session: Session, settings: Settings,
+                 application: CertificationApplication,
+                 certificate: Certificate | None) -> None:
+    """Tell the group leader the decision (approved with the number, or the reasons)."""
+    group, leader = _leader(session, application.group_id)
+    if leader:
+        queue_email(session=session, to=leader.email, template="seal_decision",
+                    context={"user": leader, "group": group, "application": application,
+                             "certificate": certificate,
+                             "url": f"{settings.base_url}/dashboard/seal/{application.id}"},
+                    locale=leader.locale)
+
+
+def verification_url(settings: Settings, session: Session, certificate: Certificate) -> str:
+    """The URL the hang-tag QR code encodes, with its Ed25519 signature."""
+    claims = signing.Claims(certificate.number, tuple(product_ids(session, certificate.id)),
+                            certificate.expires_at.date().isoformat())
+    return f"{settings.base_url}/seal/{certificate.number}?t={signing.sign(settings, claims)}"
+
+
+@dataclass
+class Verification:
+    claims: signing.Claims
+    certificate: Certificate
+    matches_registry: bool
+
+
+def verify_token(*, session: Session, settings: Settings, token: str) -> Verification:
+    """Check a hang-tag token; raises signing.TokenError or NotFound."""
+    claims = signing.verify(settings, token)
+    certificate = get_by_number(session=session, number=claims.number)
+    matches = (tuple(product_ids(session, certificate.id)) == claims.product_ids
+               and certificate.expires_at.date().isoformat() == claims.expires_on)
+    return Verification(claims, certificate, matches)
+
+
+def registry(*, session: Session, q: str = "", craft: str | None = None,
+             province: str | None = None, limit: int = 50,
+             offset: int = 0) -> tuple[list[Certificate], int]:
+    """Valid certificates, searchable by number, group name, craft and province."""
+    statement = (select(Certificate)
+                 .join(ProducerGroup, ProducerGroup.id == Certificate.group_id)
+                 .where(Certificate.status == CertificateStatus.VALID,
+                        Certificate.expires_at > utcnow()))
+    if q.strip():
+        pattern = f"%{q.strip().lower()}%"
+        statement = statement.where(or_(func.lower(Certificate.number).like(pattern),
+                                        func.lower(ProducerGroup.name).like(pattern),
+                                        ProducerGroup.name_km.like(f"%{q.strip()}%")))
+    if province:
+        statement = statement.where(ProducerGroup.province_code == province)
+    if craft:
+        statement = statement.where(Certificate.id.in_(
+            select(CertificateProduct.certificate_id).join(
+                Product, Product.id == CertificateProduct.product_id).where(
+                Product.craft == craft)))
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(statement.order_by(Certificate.issued_at.desc())
+                        .limit(limit).offset(offset))
+    return list(rows), total
+
+
+def file_complaint(*, session: Session, settings: Settings, certificate: Certificate,
+                   data: ComplaintIn, ip: str) -> Complaint:
+    """Anyone may complain about a certificate; one address is limited per hour."""
+    since = utcnow() - timedelta(hours=1)
+    recent = session.exec(select(func.count()).where(Complaint.ip == ip,
+                                                     Complaint.created_at >= since)).one()
+    if recent >= settings.complaints_per_hour:
+        raise TooManyRequests(3600, _("You have sent several complaints already. Please try "
+                                      "again later."))
+    complaint = Complaint(certificate_id=certificate.id, reason=data.reason,
+                          contact=str(data.contact), ip=ip[:45])
+    session.add(complaint)
+    session.flush()
+    audit.record(session=session, actor=None, entity_type="certificate",
+                 entity_id=certificate.id, action="complaint_filed",
+                 data={"complaint_id": complaint.id})
+    return complaint
+
+
+def complaints(*, session: Session, actor: User, status: str = "open") -> list[Complaint]:
+    if not has_role(session=session, user=actor, role=Role.OFFICER):
+        from marketplace.errors import Forbidden
+
+        raise Forbidden()
+    return list(session.exec(select(Complaint).where(Complaint.status == status)
+                             .order_by(Complaint.created_at)))
+
+
+def close_complaint(*, session: Session, actor: User, complaint_id: int,
+                    outcome: str) -> Complaint:
+    """Mark a complaint dismissed or upheld (the certificate action is taken separately)."""
+    if not has_role(session=session, user=actor, role=Role.OFFICER):
+        from marketplace.errors import Forbidden
+
+        raise Forbidden()
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise NotFound()
+    if outcome not in ("dismissed", "upheld") or complaint.status != "open":
+        raise InvalidTransition()
+    complaint.status = outcome
+    complaint.handled_by_id = actor.id
+    session.add(complaint)
+    audit.record(session=session, actor=actor, entity_type="certificate",
+                 entity_id=complaint.certificate_id, action=f"complaint_{outcome}",
+                 data={"complaint_id": complaint.id})
+    return complaint
