@@ -138,12 +138,21 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Process what is due, then exit")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between polls")] = 2.0,
 ) -> None:
-    """Deliver queued emails (and, later, other background jobs)."""
+    """Background jobs: release unpaid orders' stock after their reservation, send emails.
+
+    Safe to run on several machines at once.
+    """
+    from marketplace.db import transaction
     from marketplace.notifications.delivery import deliver_pending
+    from marketplace.orders.service import expire_unpaid
 
     settings = get_settings()
     engine = _engine()
     while True:
+        with transaction(engine) as session:
+            expired = expire_unpaid(session=session)
+        if expired:
+            console.print(f"Released the stock of {expired} unpaid order(s).")
         sent = deliver_pending(engine, settings)
         if sent:
             console.print(f"Delivered {sent} email(s).")

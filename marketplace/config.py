@@ -40,6 +40,19 @@ class Settings(BaseSettings):
         "derived from the secret key when unset",
     )
     certificate_years: int = 4
+    commission_basis_points: int = Field(
+        default=1000, description="Marketplace commission on each line (1000 = 10%)")
+    card_fee_basis_points: int = Field(default=290, description="Card fee rate (290 = 2.9%)")
+    card_fee_fixed_cents: int = Field(default=30, description="Card fee per payment, US cents")
+    reservation_minutes: int = Field(default=15, description="Unpaid orders hold stock this long")
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = Field(
+        default=None, description="Stripe API base URL (localstripe in development and tests)")
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+    localstripe_port: int = Field(
+        default=8420, description="Development: localstripe port when no Stripe key is set")
     complaints_per_hour: int = 5
 
     @model_validator(mode="after")

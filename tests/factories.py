@@ -180,3 +180,29 @@ def pass_everything(session: Session, officer: User, application) -> None:
         review.assess(session=session, actor=officer, application=application,
                       criterion_key=item["key"], passed=True, note="good")
     session.commit()
+
+
+def cart_with(session: Session, items, user: User | None = None):
+    """A cart holding (product, quantity) or (product, quantity, variant) items."""
+    from marketplace.cart import service as carts
+
+    cart = carts.new_cart(session=session, user=user)
+    for item in items:
+        product, quantity = item[0], item[1]
+        variant_id = item[2].id if len(item) > 2 and item[2] is not None else None
+        carts.add(session=session, cart=cart, product_id=product.id, variant_id=variant_id,
+                  quantity=quantity)
+    session.commit()
+    return cart
+
+
+def address(**overrides):
+    """A Cambodian shipping address for checkout."""
+    from marketplace.orders.service import Address
+
+    data = {"full_name": "Alex Traveller", "email": "alex@example.com",
+            "phone": "+85512345678", "country": "KH", "shipping_option": "courier",
+            "province_code": "12", "district_code": "1201", "commune_code": "120101",
+            "village_code": "12010101", "address_line": "House 12, Street 240"}
+    data.update(overrides)
+    return Address(**data)

@@ -25,7 +25,20 @@ from marketplace.models.certification import (
     CriteriaSet,
     OpenApplicationLock,
 )
+from marketplace.models.orders import (
+    CapacityBooking,
+    Cart,
+    CartLine,
+    Fulfilment,
+    FulfilmentStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ReservationStatus,
+    StockReservation,
+)
 from marketplace.models.outbox import OutboxMessage
+from marketplace.models.payments import LedgerEntry, LedgerTransaction, Refund, StripeEvent
 from marketplace.models.producer import (
     Community,
     GroupInvitation,
@@ -38,6 +51,20 @@ from marketplace.models.producer import (
 from marketplace.models.user import ApiToken, LoginAttempt, Role, User, UserRole
 
 __all__ = [
+    "CapacityBooking",
+    "Cart",
+    "CartLine",
+    "Fulfilment",
+    "FulfilmentStatus",
+    "LedgerEntry",
+    "LedgerTransaction",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "Refund",
+    "ReservationStatus",
+    "StockReservation",
+    "StripeEvent",
     "OPEN_STATUSES",
     "ApplicationPhoto",
     "ApplicationProduct",

@@ -1,0 +1,1 @@
+"""Carts: anonymous (signed cookie) or the account's."""

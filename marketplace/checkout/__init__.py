@@ -1,0 +1,1 @@
+"""Checkout: pricing, shipping rates, placing orders."""

@@ -1,0 +1,57 @@
+"""The transparent split of every line: what the group receives, the marketplace commission,
+and the card fee (paid out of the commission). Integer cents, half-up rounding."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def share(amount_cents: int, basis_points: int) -> int:
+    """``amount`` x ``basis_points`` / 10,000, rounded half up to the cent."""
+    value = Decimal(amount_cents) * basis_points / 10_000
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def proportional(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` in proportion to ``weights`` exactly (largest remainder)."""
+    whole = sum(weights)
+    if whole <= 0:
+        return [0] * len(weights)
+    raw = [Decimal(total) * w / whole for w in weights]
+    parts = [int(r) for r in raw]
+    leftover = total - sum(parts)
+    order = sorted(range(len(weights)), key=lambda i: (raw[i] - parts[i], weights[i]),
+                   reverse=True)
+    for i in order[:leftover]:
+        parts[i] += 1
+    return parts
+
+
+@dataclass(frozen=True)
+class LineSplit:
+    line_total_cents: int
+    commission_cents: int
+    card_fee_cents: int
+    producer_cents: int
+
+
+def card_fee(total_cents: int, basis_points: int, fixed_cents: int) -> int:
+    return share(total_cents, basis_points) + fixed_cents if total_cents > 0 else 0
+
+
+def split_lines(line_totals: list[int], *, commission_bp: int, fee_total: int) -> list[LineSplit]:
+    """Commission per line; the card fee spread over the lines (it comes out of commission)."""
+    fees = proportional(fee_total, line_totals)
+    result = []
+    for total, fee in zip(line_totals, fees, strict=True):
+        commission = share(total, commission_bp)
+        result.append(LineSplit(total, commission, fee, total - commission))
+    return result
+
+
+def refund_split(refund_cents: int, line_total: int, line_commission: int) -> tuple[int, int]:
+    """(producer part, commission part) of a refund on one line, proportional and exact."""
+    if line_total <= 0:
+        return 0, 0
+    commission = int((Decimal(line_commission) * refund_cents / line_total)
+                     .quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return refund_cents - commission, commission

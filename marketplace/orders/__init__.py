@@ -1,0 +1,1 @@
+"""Orders, fulfilments per producer group, stock reservations."""

@@ -1,0 +1,136 @@
+"""Stock and made-to-order capacity, allocated with the guard in the same statement.
+
+``UPDATE product SET stock_allocated = stock_allocated + :n
+  WHERE id = :id AND stock_on_hand - stock_allocated >= :n`` never oversells, on SQLite
+(writers queue on BEGIN IMMEDIATE) or PostgreSQL (the row lock re-checks the guard).
+Rows are touched in product order so two multi-line orders cannot deadlock.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from marketplace.errors import InsufficientStock
+from marketplace.i18n import gettext as _
+from marketplace.models import (
+    CapacityBooking,
+    Product,
+    ProductVariant,
+    ReservationStatus,
+    StockMode,
+    StockReservation,
+)
+
+
+def _hold_stock(session: Session, product: Product, variant_id: int | None, n: int) -> bool:
+    table = ProductVariant if variant_id else Product
+    key = variant_id or product.id
+    result = session.execute(
+        update(table).where(table.id == key,
+                            table.stock_on_hand - table.stock_allocated >= n)
+        .values(stock_allocated=table.stock_allocated + n)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _hold_capacity(session: Session, product: Product, month: str, n: int) -> bool:
+    if (product.monthly_capacity or 0) < n:
+        return False
+    exists = session.exec(select(CapacityBooking.id).where(
+        CapacityBooking.product_id == product.id, CapacityBooking.month == month)).first()
+    if not exists:
+        try:
+            with session.begin_nested():
+                session.add(CapacityBooking(product_id=product.id, month=month, booked=0))
+                session.flush()
+        except IntegrityError:
+            pass  # created by a concurrent order
+    result = session.execute(
+        update(CapacityBooking)
+        .where(CapacityBooking.product_id == product.id, CapacityBooking.month == month,
+               CapacityBooking.booked + n <= product.monthly_capacity)
+        .values(booked=CapacityBooking.booked + n)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def reserve(*, session: Session, order_id: int, items: list[tuple[Product, int | None, int]],
+            expires_at: datetime) -> list[StockReservation]:
+    """Hold stock (or this month's capacity) for each (product, variant id, quantity).
+
+    Raises InsufficientStock naming the piece; the caller's transaction then rolls back.
+    """
+    month = expires_at.strftime("%Y-%m")
+    held = []
+    for product, variant_id, quantity in sorted(items, key=lambda i: (i[0].id, i[1] or 0)):
+        made_to_order = product.stock_mode == StockMode.MADE_TO_ORDER
+        ok = (_hold_capacity(session, product, month, quantity) if made_to_order
+              else _hold_stock(session, product, variant_id, quantity))
+        if not ok:
+            message = (_("“%(title)s” cannot be made in that quantity this month.",
+                         title=product.title) if made_to_order else
+                       _("Not enough of “%(title)s” is left.", title=product.title))
+            raise InsufficientStock(message, product_id=product.id)
+        reservation = StockReservation(
+            order_id=order_id, product_id=product.id, variant_id=variant_id,
+            capacity_month=month if made_to_order else None, quantity=quantity,
+            expires_at=expires_at)
+        session.add(reservation)
+        held.append(reservation)
+    session.flush()
+    return held
+
+
+def _claim(session: Session, reservation: StockReservation, to: ReservationStatus) -> bool:
+    result = session.execute(
+        update(StockReservation)
+        .where(StockReservation.id == reservation.id,
+               StockReservation.status == ReservationStatus.HELD)
+        .values(status=to).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def convert(*, session: Session, order_id: int) -> None:
+    """Payment succeeded: held stock becomes sold (on hand and allocated both go down)."""
+    for reservation in _held(session, order_id):
+        if not _claim(session, reservation, ReservationStatus.CONVERTED):
+            continue
+        if reservation.capacity_month:
+            continue  # capacity stays booked for the month
+        table = ProductVariant if reservation.variant_id else Product
+        key = reservation.variant_id or reservation.product_id
+        session.execute(update(table).where(table.id == key).values(
+            stock_on_hand=table.stock_on_hand - reservation.quantity,
+            stock_allocated=table.stock_allocated - reservation.quantity,
+        ).execution_options(synchronize_session=False))
+
+
+def release(*, session: Session, order_id: int) -> int:
+    """Unpaid order expired or cancelled: give the stock or capacity back. Returns rows."""
+    released = 0
+    for reservation in _held(session, order_id):
+        if not _claim(session, reservation, ReservationStatus.RELEASED):
+            continue
+        released += 1
+        if reservation.capacity_month:
+            session.execute(update(CapacityBooking).where(
+                CapacityBooking.product_id == reservation.product_id,
+                CapacityBooking.month == reservation.capacity_month,
+            ).values(booked=CapacityBooking.booked - reservation.quantity)
+                .execution_options(synchronize_session=False))
+            continue
+        table = ProductVariant if reservation.variant_id else Product
+        key = reservation.variant_id or reservation.product_id
+        session.execute(update(table).where(table.id == key).values(
+            stock_allocated=table.stock_allocated - reservation.quantity,
+        ).execution_options(synchronize_session=False))
+    return released
+
+
+def _held(session: Session, order_id: int) -> list[StockReservation]:
+    return list(session.exec(select(StockReservation).where(
+        StockReservation.order_id == order_id,
+        StockReservation.status == ReservationStatus.HELD).order_by(
+        StockReservation.product_id, StockReservation.id)))

@@ -1,0 +1,39 @@
+"""What the order and refund services need from a card processor.
+
+The only implementation talks to Stripe (marketplace/integrations/stripe/); the services
+never import ``stripe`` themselves.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: str  # requires_payment_method | requires_confirmation | processing | succeeded ...
+    client_secret: str | None
+    amount_cents: int
+
+
+class CardDeclined(Exception):
+    """The card was refused; ``message`` is safe to show the buyer."""
+
+    def __init__(self, message: str = "") -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class GatewayUnavailable(Exception):
+    """The processor could not be reached or answered with an error."""
+
+
+class PaymentGateway(Protocol):
+    def create_intent(self, *, amount_cents: int, currency: str, order_number: str,
+                      payment_method: str | None, idempotency_key: str) -> Intent: ...
+
+    def confirm_intent(self, intent_id: str) -> Intent: ...
+
+    def retrieve_intent(self, intent_id: str) -> Intent: ...
+
+    def refund(self, *, intent_id: str, amount_cents: int, idempotency_key: str) -> str: ...
