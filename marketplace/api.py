@@ -4,9 +4,11 @@ from fastapi import APIRouter
 
 from marketplace.auth.api import router as auth_router
 from marketplace.catalog.api import router as products_router
+from marketplace.certification.api import router as certification_router
 from marketplace.producers.api import router as groups_router
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(auth_router)
 router.include_router(groups_router)
 router.include_router(products_router)
+router.include_router(certification_router)

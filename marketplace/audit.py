@@ -1,6 +1,6 @@
 """Append-only audit trail; rows are only ever inserted."""
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from marketplace.models import AuditEvent, User
 
@@ -30,3 +30,12 @@ def record(
     )
     session.add(event)
     return event
+
+
+def history(*, session: Session, entity_type: str,
+            entity_id: int) -> list[tuple[AuditEvent, User | None]]:
+    """Every event of one entity with its actor, newest first."""
+    return [(event, actor) for event, actor in session.exec(
+        select(AuditEvent, User).outerjoin(User, AuditEvent.actor_id == User.id)
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))]

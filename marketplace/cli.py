@@ -62,16 +62,31 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "
 
 
 @app.command("demo-data")
-def demo_data() -> None:
-    """Load demo accounts and producer groups (safe to run again)."""
+def demo_data(
+    products: Annotated[int, typer.Option(
+        help="Also generate a large catalog of this many products (for benchmarks)",
+        min=0)] = 0,
+) -> None:
+    """Load demo accounts, producer groups and their products (safe to run again)."""
     from marketplace import demo
     from marketplace.db import transaction
 
     engine = _engine()
-    with _progress() as progress, transaction(engine) as session:
-        task = progress.add_task("Demo data", total=len(demo.steps()))
-        created = demo.load(session=session, advance=lambda: progress.advance(task))
-    console.print(f"[green]Demo data ready ({created} new rows).[/green] "
+    with _progress() as progress:
+        with transaction(engine) as session:
+            task = progress.add_task("Demo data", total=len(demo.steps()))
+            created = demo.load(session=session,
+                                advance=lambda n=1: progress.advance(task, n))
+        added = 0
+        if products:
+            with transaction(engine) as session:
+                missing = max(products - demo.generated_count(session=session), 0)
+                task = progress.add_task("Generated catalog", total=missing)
+                added = demo.load_generated(session=session, target=products,
+                                            advance=lambda n=1: progress.advance(task, n))
+    engine.dispose()
+    console.print(f"[green]Demo data ready ({created} new rows"
+                  + (f", {added} generated products" if products else "") + ").[/green] "
                   f"Demo accounts use the password [bold]{demo.DEMO_PASSWORD}[/bold].")
 
 

@@ -18,8 +18,8 @@ for _router in (
     auth_router,
     account_router,
     admin_router,
+    producers_router,  # before the storefront: /groups/apply is not a group's slug
     storefront_router,
-    producers_router,
     dashboard_products_router,
     admin_groups_router,
 ):

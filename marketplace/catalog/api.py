@@ -1,5 +1,227 @@
-"""(to be written)"""
+"""JSON API for products: the catalog with filters and search, editing, status, stock, photos."""
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Response, UploadFile, status
+from pydantic import BaseModel, Field
+
+from marketplace.auth.deps import CurrentUser, OptionalUser, SettingsDep, StorageDep
+from marketplace.catalog import photos, search, service
+from marketplace.catalog.schemas import (
+    ImagePublic,
+    ProductCreate,
+    ProductPublic,
+    ProductsPublic,
+    ProductUpdate,
+    ReorderIn,
+    StockIn,
+)
+from marketplace.catalog.serialize import product_public, products_public
+from marketplace.core.openapi import problems
+from marketplace.db import SessionDep
+from marketplace.errors import ValidationFailed
+from marketplace.media import images
+from marketplace.models import Community, Craft, Product, ProductStatus
+
+router = APIRouter(tags=["products"])
+
+
+class CatalogFilters(BaseModel):
+    """The storefront's filters, as query parameters."""
+
+    q: str = Field("", max_length=200, description="Words in English or Khmer")
+    craft: Craft | None = None
+    province: str | None = Field(None, pattern=r"^\d{2}$", description="Province code")
+    community: Community | None = None
+    min_price_cents: int | None = Field(None, ge=0)
+    max_price_cents: int | None = Field(None, ge=0)
+    availability: Literal["in_stock", "made_to_order"] | None = None
+    certified_only: bool = False
+    group_id: int | None = None
+    sort: search.Sort = "newest"
+    limit: int = Field(24, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=200,
+                               description="The `next` of the previous page")
+    page: int = Field(1, ge=1, le=10_000, description="Used when no cursor is given")
+
+
+def _editable(product_id: int, session: SessionDep, user: CurrentUser) -> Product:
+    return service.editable_product(session=session, actor=user, product_id=product_id)
+
+
+EditableProduct = Annotated[Product, Depends(_editable)]
+UpdateBody = Annotated[ProductUpdate, Body(openapi_examples={
+    "price": {"summary": "New price and stock",
+              "value": {"price_cents": 4200, "stock_on_hand": 5}},
+    "made_to_order": {"summary": "Switch to made to order",
+                      "value": {"stock_mode": "made_to_order", "lead_time_days": 21,
+                                "monthly_capacity": 6}},
+})]
+StockBody = Annotated[StockIn, Body(openapi_examples={
+    "restock": {"summary": "Six pieces held", "value": {"stock_on_hand": 6}}})]
+ReorderBody = Annotated[ReorderIn, Body(openapi_examples={
+    "cover": {"summary": "Photo 12 becomes the cover", "value": {"image_ids": [12, 10, 11]}}})]
+
+
+@router.get(
+    "/products",
+    summary="Search the catalog",
+    description=(
+        "Products buyers can see, filtered like the storefront. `q` finds words inside longer "
+        "ones, which Khmer needs. Follow `next` with `cursor` for the following page."
+    ),
+    responses=problems(422),
+)
+def list_products(filters: Annotated[CatalogFilters, Query()], session: SessionDep,
+                  storage: StorageDep, settings: SettingsDep) -> ProductsPublic:
+    query = search.CatalogQuery(**filters.model_dump(mode="json"))
+    rows, total, next_cursor = search.search(session=session, query=query)
+    return ProductsPublic(data=products_public(session, storage, settings, rows), count=total,
+                          next=next_cursor)
+
+
+@router.get(
+    "/products/{product_id}",
+    summary="One product",
+    description="Visible products for everyone; members of the owning group also see drafts.",
+    responses=problems(404, 422),
+)
+def get_product(product_id: int, session: SessionDep, storage: StorageDep,
+                settings: SettingsDep, user: OptionalUser) -> ProductPublic:
+    product = service.viewable_product(session=session, actor=user, product_id=product_id)
+    return product_public(session, storage, settings, product)
+
+
+@router.post(
+    "/products",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a product (group members)",
+    description=(
+        "A draft of one of your groups' products. Add a photo, then publish it. Made-to-order "
+        "pieces need `lead_time_days` and `monthly_capacity`."
+    ),
+    responses=problems(401, 403, 422),
+)
+def create_product(data: ProductCreate, session: SessionDep, storage: StorageDep,
+                   settings: SettingsDep, user: CurrentUser) -> ProductPublic:
+    product = service.create_product(session=session, actor=user, data=data)
+    return product_public(session, storage, settings, product)
+
+
+@router.patch(
+    "/products/{product_id}",
+    summary="Change a product (group members)",
+    description="Omitted fields stay as they are.",
+    responses=problems(401, 403, 404, 422),
+)
+def update_product(product: EditableProduct, data: UpdateBody, session: SessionDep,
+                   storage: StorageDep, settings: SettingsDep,
+                   user: CurrentUser) -> ProductPublic:
+    product = service.update_product(session=session, actor=user, product=product, data=data)
+    return product_public(session, storage, settings, product)
+
+
+def _set_status(session, storage, settings, user, product, to: ProductStatus) -> ProductPublic:
+    product = service.set_status(session=session, actor=user, product=product, to=to)
+    return product_public(session, storage, settings, product)
+
+
+@router.post(
+    "/products/{product_id}/publish",
+    summary="Publish a product (group members)",
+    description="Needs at least one photo. Buyers see it once the group is verified.",
+    responses=problems(401, 403, 404, 409, 422),
+)
+def publish_product(product: EditableProduct, session: SessionDep, storage: StorageDep,
+                    settings: SettingsDep, user: CurrentUser) -> ProductPublic:
+    return _set_status(session, storage, settings, user, product, ProductStatus.PUBLISHED)
+
+
+@router.post(
+    "/products/{product_id}/archive",
+    summary="Archive a product (group members)",
+    description="Hides it from buyers; it can be published again later.",
+    responses=problems(401, 403, 404, 409, 422),
+)
+def archive_product(product: EditableProduct, session: SessionDep, storage: StorageDep,
+                    settings: SettingsDep, user: CurrentUser) -> ProductPublic:
+    return _set_status(session, storage, settings, user, product, ProductStatus.ARCHIVED)
+
+
+@router.post(
+    "/products/{product_id}/draft",
+    summary="Return a product to draft (group members)",
+    responses=problems(401, 403, 404, 409, 422),
+)
+def draft_product(product: EditableProduct, session: SessionDep, storage: StorageDep,
+                  settings: SettingsDep, user: CurrentUser) -> ProductPublic:
+    return _set_status(session, storage, settings, user, product, ProductStatus.DRAFT)
+
+
+@router.put(
+    "/products/{product_id}/stock",
+    summary="Set the stock held (group members)",
+    description="Never below what unpaid orders have reserved. Not for made-to-order pieces.",
+    responses=problems(401, 403, 404, 409, 422),
+)
+def set_stock(product: EditableProduct, data: StockBody, session: SessionDep,
+              storage: StorageDep, settings: SettingsDep, user: CurrentUser) -> ProductPublic:
+    product = service.set_stock(session=session, actor=user, product=product,
+                                stock_on_hand=data.stock_on_hand)
+    return product_public(session, storage, settings, product)
+
+
+@router.post(
+    "/products/{product_id}/images",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a photo (group members)",
+    description=(
+        "Multipart form: `file` (JPEG, PNG or WebP, at most 15 MB and 40 megapixels) and "
+        "`alt_text` describing the photo. Metadata such as GPS positions is removed. "
+        "At most 8 photos per product."
+    ),
+    responses=problems(401, 403, 404, 409, 422),
+)
+def add_image(
+    product: EditableProduct,
+    file: Annotated[UploadFile, File(description="The photo: JPEG, PNG or WebP")],
+    session: SessionDep,
+    storage: StorageDep,
+    user: CurrentUser,
+    alt_text: Annotated[str, Form(max_length=2000, description="What the photo shows",
+                                  examples=["Indigo scarf folded on a loom"])] = "",
+) -> ImagePublic:
+    data = file.file.read(images.MAX_BYTES + 1)  # one byte more: the service refuses it
+    try:
+        photo = photos.add_photo(session=session, storage=storage, actor=user,
+                                 product=product, data=data, alt_text=alt_text)
+    except ValidationFailed as exc:  # name the form field the client sent
+        raise ValidationFailed({("file" if k == "photo" else k): v
+                                for k, v in exc.errors.items()}, exc.detail) from exc
+    return photos.public(storage, photo)
+
+
+@router.delete(
+    "/products/{product_id}/images/{image_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a photo (group members)",
+    responses=problems(401, 403, 404, 422),
+)
+def delete_image(product: EditableProduct, image_id: int, session: SessionDep,
+                 user: CurrentUser) -> Response:
+    photos.delete_photo(session=session, actor=user, product=product, image_id=image_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put(
+    "/products/{product_id}/images/order",
+    summary="Reorder the photos (group members)",
+    description="Name every photo of the product once; the first is the cover. "
+                "Answers with the photos in their new order.",
+    responses=problems(401, 403, 404, 422),
+)
+def reorder_images(product: EditableProduct, data: ReorderBody, session: SessionDep,
+                   storage: StorageDep, user: CurrentUser) -> list[ImagePublic]:
+    photos.reorder(session=session, actor=user, product=product, image_ids=data.image_ids)
+    return [photos.public(storage, p) for p in photos.photos_of(session=session,
+                                                                product_id=product.id)]

@@ -1,5 +1,129 @@
-"""(to be written)"""
+"""The public storefront: the catalog with filters, product pages and group pages.
 
-from fastapi import APIRouter
+Pages for anonymous visitors come from the page cache (see ``views.serve``); each builder
+below gets the request and a read-only session and returns the response and the time the
+things shown last changed.
+"""
 
-router = APIRouter()
+import re
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from marketplace import geo
+from marketplace.catalog import views
+from marketplace.catalog.photos import photos_of
+from marketplace.catalog.search import search
+from marketplace.catalog.service import get_visible_product, variants_of
+from marketplace.core.templating import render
+from marketplace.errors import NotFound
+from marketplace.i18n import gettext as _
+from marketplace.i18n import usd_to_khr
+from marketplace.models import ProducerGroup, StockMode, utcnow
+from marketplace.producers.service import get_public_group
+
+router = APIRouter(tags=["storefront"], include_in_schema=False)
+PRODUCT_REF = re.compile(r"(\d{1,9})(?:-([A-Za-z0-9-]*))?")
+
+
+def producer_provinces() -> list[geo.Place]:
+    return [place for code in geo.PRODUCER_PROVINCES if (place := geo.province(code))]
+
+
+@router.get("/catalog")
+def catalog(request: Request) -> Response:
+    return views.serve(request, _catalog)
+
+
+def _catalog(request: Request, session: Session) -> tuple[Response, datetime | None]:
+    filters = views.catalog_filters(request.query_params)
+    rows, total, _next = search(session=session, query=filters.query)
+    context = {
+        "cards": views.cards(request, session, rows),
+        "total": total,
+        "pagination": views.pagination("/catalog", filters.form, filters.query.page, total),
+        "form": filters.form,
+        "errors": filters.errors,
+        "crafts": views.CRAFT_LABELS,
+        "communities": views.COMMUNITY_LABELS,
+        "availabilities": views.AVAILABILITY_LABELS,
+        "sorts": views.SORT_LABELS,
+        "provinces": producer_provinces(),
+    }
+    return render(request, "catalog/list.html", context), None
+
+
+@router.get("/products/{ref}")
+async def product_page(request: Request, ref: str) -> Response:
+    from starlette.concurrency import run_in_threadpool
+    hit = views.cached(request)
+    if hit is not None:
+        return hit
+    return await run_in_threadpool(views.serve, request,
+                                   lambda req, session: _product(req, session, ref))
+
+
+def _product(request: Request, session: Session, ref: str) -> tuple[Response, datetime | None]:
+    match = PRODUCT_REF.fullmatch(ref)
+    if match is None:
+        raise NotFound(_("No such product."))
+    product = get_visible_product(session=session, product_id=int(match.group(1)))
+    canonical = views.product_url(product)
+    if request.scope["path"] != canonical:
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        return RedirectResponse(canonical + (f"?{query}" if query else ""), 301), None
+    group = session.get(ProducerGroup, product.group_id)
+    storage = request.app.state.storage
+    title, title_lang = views.localized(product.title, product.title_km)
+    description, description_lang = views.localized(product.description,
+                                                    product.description_km)
+    context = {
+        "product": product,
+        "title": title,
+        "title_lang": title_lang,
+        "description": description,
+        "description_lang": description_lang,
+        "photos": [views.photo_view(storage, p)
+                   for p in photos_of(session=session, product_id=product.id)],
+        "sizes": views.PAGE_SIZES,
+        "variants": variants_of(session=session, product_ids=[product.id])[product.id],
+        "price_khr": usd_to_khr(product.price_cents, request.app.state.settings.khr_per_usd),
+        "stock_state": views.stock_state(product),
+        "made_to_order": product.stock_mode == StockMode.MADE_TO_ORDER,
+        "certified": views.is_certified(product, utcnow()),
+        "group": group,
+        "group_name": views.localized(group.name, group.name_km),
+        "province": geo.province(group.province_code),
+        "craft_label": views.CRAFT_LABELS.get(product.craft, product.craft),
+        "methods": views.METHOD_LABELS,
+    }
+    modified = max(product.updated_at, group.updated_at)
+    return render(request, "catalog/product.html", context), modified
+
+
+@router.get("/groups/{slug}")
+def group_page(request: Request, slug: str) -> Response:
+    return views.serve(request, lambda req, session: _group(req, session, slug))
+
+
+def _group(request: Request, session: Session, slug: str) -> tuple[Response, datetime | None]:
+    group = get_public_group(session=session, slug=slug[:80])
+    filters = views.catalog_filters(request.query_params, group_id=group.id)
+    rows, total, _next = search(session=session, query=filters.query)
+    story, story_lang = views.localized(group.story, group.story_km)
+    context = {
+        "group": group,
+        "place": geo.describe(group.village_code, group.province_code),
+        "community": views.COMMUNITY_LABELS.get(group.community, group.community),
+        "crafts": [views.CRAFT_LABELS.get(c, c) for c in group.crafts or []],
+        "story": story,
+        "story_lang": story_lang,
+        "cards": views.cards(request, session, rows),
+        "total": total,
+        "pagination": views.pagination(f"/groups/{group.slug}", {}, filters.query.page, total),
+    }
+    modified = max(group.updated_at, views.last_product_change(session, group.id) or
+                   group.updated_at)
+    return render(request, "catalog/group.html", context), modified

@@ -1,16 +1,40 @@
-"""The home page (later issues fill it with crafts and certified pieces) and the about page."""
+"""The home page (certified pieces, crafts, provinces, newest pieces) and the about page."""
+
+from datetime import datetime
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import Session
 
+from marketplace import geo
 from marketplace.auth.deps import OptionalUser
+from marketplace.catalog import views
+from marketplace.catalog.search import CatalogQuery, search
 from marketplace.core.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+HOME_PIECES = 8
 
 
 @router.get("/")
-def home(request: Request, user: OptionalUser):
-    return render(request, "home.html")
+def home(request: Request) -> Response:
+    """Served from the page cache for anonymous visitors, like the catalog."""
+    return views.serve(request, _home)
+
+
+def _home(request: Request, session: Session) -> tuple[Response, datetime | None]:
+    certified, _total, _next = search(
+        session=session, query=CatalogQuery(certified_only=True, limit=HOME_PIECES),
+        with_count=False)
+    newest, _total, _next = search(session=session, query=CatalogQuery(limit=HOME_PIECES),
+                                   with_count=False)
+    context = {
+        "certified": views.cards(request, session, certified),
+        "newest": views.cards(request, session, newest),
+        "provinces": [place for code in geo.PRODUCER_PROVINCES
+                      if (place := geo.province(code))],
+    }
+    return render(request, "home.html", context), None
 
 
 @router.get("/about")

@@ -176,7 +176,7 @@ def update(*, session: Session, actor: User, group: ProducerGroup,
     merged = {k: changes.get(k, getattr(group, k)) for k in
               ("province_code", "district_code", "commune_code", "village_code")}
     if any(k in changes for k in merged):
-        _check_address(**merged)
+        _check_address(*merged.values())
     members = changes.get("members_count", group.members_count)
     if changes.get("women_count", group.women_count) > members:
         raise ValidationFailed({"women_count": _("Cannot be more than the number of members.")})
