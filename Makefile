@@ -33,7 +33,7 @@ catalogs: $(STAMP) ## compile the English and Khmer message catalogs
 
 translations: $(STAMP) ## extract strings and update the .po files (then translate km)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -o $(LOCALE_DIR)/messages.pot --no-location --omit-header --sort-output .
-	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching --omit-header --no-location
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching
 
 migrate: install
 	mkdir -p var

@@ -1,5 +1,6 @@
 """The FastAPI application: settings, middleware, static files, routers, error handlers."""
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from marketplace.config import BASE_DIR, Settings, get_settings
 from marketplace.core import problems
 from marketplace.core.middleware import RequestContextMiddleware
 from marketplace.db import make_engine
+from marketplace.integrations.stripe import StripeGateway, csp_sources, localstripe
 from marketplace.media.serve import MediaFiles
 from marketplace.media.storage import LocalStorage
 
@@ -57,12 +59,18 @@ def _mount_api_docs(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for ``settings`` (the environment's when omitted)."""
     settings = settings or get_settings()
+    local_stripe = localstripe.wanted(settings)  # development without a Stripe key
+    if local_stripe:
+        settings = localstripe.development_settings(settings)
     configure_logging(settings.log_level)
     engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        stripe_process = await asyncio.to_thread(localstripe.start_for_development, settings) \
+            if local_stripe else None
         yield
+        localstripe.stop(stripe_process)
         engine.dispose()
 
     app = FastAPI(
@@ -80,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     media_root.mkdir(parents=True, exist_ok=True)
     app.state.storage = LocalStorage(media_root)
     app.state.page_cache = PageCache()
+    app.state.gateway = StripeGateway(settings)
 
     app.add_middleware(
         SessionMiddleware,
@@ -90,7 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.https,
     )
     app.add_middleware(
-        RequestContextMiddleware, https=settings.https, default_locale=settings.default_locale
+        RequestContextMiddleware, https=settings.https, default_locale=settings.default_locale,
+        payment_sources=csp_sources(settings),
     )
     problems.install(app)
     app.mount("/static", StaticFiles(directory=BASE_DIR / "static"), name="static")

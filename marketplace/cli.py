@@ -77,6 +77,15 @@ def demo_data(
             task = progress.add_task("Demo data", total=len(demo.steps()))
             created = demo.load(session=session,
                                 advance=lambda n=1: progress.advance(task, n))
+        with transaction(engine) as session:
+            from marketplace.certification import demo as seal_demo
+            from marketplace.media.storage import LocalStorage
+
+            settings = get_settings()
+            task = progress.add_task("Seal of Excellence", total=12)
+            created += seal_demo.load(session=session, settings=settings,
+                                      storage=LocalStorage(settings.var_dir / "media"),
+                                      advance=lambda: progress.advance(task))
         added = 0
         if products:
             with transaction(engine) as session:

@@ -6,7 +6,9 @@ so two writers queue on the busy timeout instead of failing on a stale snapshot.
 PostgreSQL uses a connection pool.
 """
 
-from collections.abc import Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -34,6 +36,8 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
+            pool_size=pool_size,
+            max_overflow=pool_size,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         _configure_sqlite(engine)
@@ -81,7 +85,38 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         session.close()
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def pool_capacity(engine: Engine) -> int:
+    """How many connections the pool hands out at most."""
+    pool = engine.pool
+    size = getattr(pool, "size", lambda: 5)()
+    return size + max(getattr(pool, "_max_overflow", 0), 0)
+
+
+_slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def db_slot(request: Request) -> AsyncIterator[None]:
+    """Wait (without holding a worker thread) until a database connection is free.
+
+    A request keeps its session across thread-pool hops (handler, then commit). Without this
+    gate, a burst larger than the thread pool fills every thread with requests waiting for a
+    connection while the requests holding connections wait for a thread to commit: a stall
+    until the pool times out. With at most ``pool_capacity`` sessions open, a session never
+    waits for the pool.
+    """
+    loop = asyncio.get_running_loop()
+    per_app = _slots.setdefault(loop, {})
+    engine: Engine = request.app.state.engine
+    semaphore = per_app.get(id(engine))
+    if semaphore is None:
+        semaphore = per_app[id(engine)] = asyncio.Semaphore(pool_capacity(engine))
+    async with semaphore:
+        yield
+
+
+def get_session(
+    request: Request, _slot: Annotated[None, Depends(db_slot, scope="function")]
+) -> Iterator[Session]:
     """One request, one transaction: commit on success, roll back on error."""
     engine: Engine = request.app.state.engine
     write = request.method not in SAFE_METHODS

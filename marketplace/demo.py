@@ -7,7 +7,7 @@ exists. ``load_generated`` adds a large generated catalog for benchmarks
 (``marketplace demo-data --products N``), in batches, reusing a few drawn photos.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -30,8 +30,8 @@ from marketplace.models import (
     GroupMembership,
     GroupRole,
     GroupStatus,
-    Product,
     ProducerGroup,
+    Product,
     ProductImage,
     ProductStatus,
     ProductVariant,
@@ -45,9 +45,6 @@ DEMO_PASSWORD = "crafts-demo-2026"  # noqa: S105 - documented demo accounts, dev
 GENERATED_MARK = "-gen-"  # in the slug of every generated benchmark product
 BATCH = 1000
 POOL_PER_CRAFT = 4
-VIEW_ALT = ("", "close view of the {what}", "another view")
-CLOSE_VIEW = {"weaving": "pattern", "basketry": "weave", "pottery": "clay surface",
-              "resin": "resin"}
 
 Advance = Callable[..., None]
 
@@ -161,33 +158,39 @@ def _pieces() -> dict[str, list[Piece]]:
     return {spec.slug: demo_pieces(spec, address(spec).place, now) for spec in GROUPS}
 
 
+@cache
+def _slugs() -> dict[str, list[str]]:
+    """The demo pieces' slugs per group. Titles do not depend on the place, so this needs no
+    geography lookup: the check that everything exists stays quick."""
+    nowhere = Place("", "", "", "", "")
+    now = utcnow()
+    return {spec.slug: [slugify(p.fields["title"], "piece")
+                        for p in demo_pieces(spec, nowhere, now)] for spec in GROUPS}
+
+
 def steps() -> list[str]:
     """Names of the demo-data steps, for the progress bar."""
     return ([f"user {spec.email}" for spec in DEMO_USERS]
             + [f"group {spec.name}" for spec in GROUPS]
-            + [f"product {piece.fields['title']}" for spec in GROUPS
-               for piece in _pieces()[spec.slug]])
+            + [f"product {slug}" for spec in GROUPS for slug in _slugs()[spec.slug]])
 
 
-def _alt(piece: Piece, view: int, group_name: str) -> str:
+def _alt(piece: Piece, view: int, group_name: str, shape: str | None = None) -> str:
     title = piece.fields["title"]
-    if view == 0:
-        return f"{title}, made by the {group_name}"[:300]
-    what = CLOSE_VIEW[piece.fields["craft"]]
-    return f"{title}: {VIEW_ALT[view].format(what=what)}"[:300]
+    extra = photos.describe(piece.fields["craft"], piece.shape if shape is None else shape,
+                            view)
+    return (f"{title}: {extra}" if extra else f"{title}, made by the {group_name}")[:300]
 
 
-def _process_all(storage: Storage, jobs: list[tuple[str, list[str], str, int, str]],
-                 ) -> list[images.ProcessedImage]:
-    """Draw and process photos on two threads (Pillow encodes without the GIL)."""
-    def run(job):
-        craft, colours, seed, view, shape = job
-        return images.process(photos.draw(craft, colours, seed, view, shape), storage)
+def _draw_and_process(storage: Storage, job: tuple) -> images.ProcessedImage:
+    craft, colours, seed, view, shape = job
+    return images.process(photos.draw(craft, colours, seed, view, shape), storage)
 
-    if len(jobs) <= 2:
-        return [run(job) for job in jobs]
+
+def _process_all(storage: Storage, jobs: list[tuple]) -> Iterator[images.ProcessedImage]:
+    """Draw and process photos on two threads (Pillow encodes outside the GIL), in order."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(run, jobs))
+        yield from pool.map(lambda job: _draw_and_process(storage, job), jobs)
 
 
 def _job(piece: Piece, view: int) -> tuple[str, list[str], str, int, str]:
@@ -208,27 +211,33 @@ def _product_row(piece: Piece, group: ProducerGroup, slug: str) -> dict:
     return row
 
 
-def _add_products(session: Session, storage: Storage, group: ProducerGroup,
-                  pieces: list[Piece], advance: Advance) -> int:
-    """Insert the pieces the group lacks (by slug), with variants and photos."""
-    existing = set(session.exec(select(Product.slug).where(Product.group_id == group.id)))
-    missing = [p for p in pieces if slugify(p.fields["title"], "piece") not in existing]
-    for _ in range(len(pieces) - len(missing)):
-        advance()
+def _add_products(session: Session, storage: Storage, groups: dict[str, ProducerGroup],
+                  advance: Advance) -> int:
+    """Insert the demo pieces each group lacks (by slug), with variants and photos."""
+    existing = set(session.exec(select(Product.group_id, Product.slug).where(
+        col(Product.group_id).in_([g.id for g in groups.values()]))))
+    missing = []
+    for spec in GROUPS:
+        group = groups[spec.slug]
+        lacking = {slug for slug in _slugs()[spec.slug] if (group.id, slug) not in existing}
+        advance(len(_slugs()[spec.slug]) - len(lacking))
+        if lacking:
+            missing += [(group, piece) for piece in _pieces()[spec.slug]
+                        if slugify(piece.fields["title"], "piece") in lacking]
     if not missing:
         return 0
-    jobs = [(piece, view) for piece in missing for view in range(piece.photos)]
-    processed = _process_all(storage, [_job(piece, view) for piece, view in jobs])
-    photos_of: dict[int, list] = {}
-    for (piece, view), result in zip(jobs, processed, strict=True):
-        photos_of.setdefault(id(piece), []).append((view, result))
-    for piece in missing:
+    skus = {v["sku"] for _group, piece in missing for v in piece.variants}
+    taken = set(session.exec(select(ProductVariant.sku).where(col(ProductVariant.sku).in_(skus))))
+    results = _process_all(storage, [_job(piece, view) for _group, piece in missing
+                                     for view in range(piece.photos)])
+    for group, piece in missing:
         product = Product(**_product_row(piece, group, slugify(piece.fields["title"], "piece")))
         session.add(product)
         session.flush()
-        for position, variant in enumerate(piece.variants):
+        for position, variant in enumerate(v for v in piece.variants if v["sku"] not in taken):
             session.add(ProductVariant(product_id=product.id, position=position, **variant))
-        for view, result in photos_of[id(piece)]:
+        for view in range(piece.photos):
+            result = next(results)
             session.add(ProductImage(product_id=product.id, content_hash=result.content_hash,
                                      alt_text=_alt(piece, view, group.name), width=result.width,
                                      height=result.height, position=view))
@@ -252,7 +261,8 @@ def _repair_photos(session: Session, storage: Storage, groups: dict[str, Produce
               for spec in GROUPS for p in _pieces()[spec.slug]}
     todo = [(image, pieces[(by_group[gid], slug)]) for image, slug, gid in lost
             if (by_group[gid], slug) in pieces]
-    results = _process_all(storage, [_job(piece, image.position % 3) for image, piece in todo])
+    results = list(_process_all(storage, [_job(piece, image.position % 3)
+                                          for image, piece in todo]))
     for (image, _piece), result in zip(todo, results, strict=True):
         image.content_hash, image.width, image.height = (result.content_hash, result.width,
                                                          result.height)
@@ -287,10 +297,7 @@ def load(*, session: Session, storage: Storage | None = None,
         created += int(was_created)
         advance()
     session.flush()
-    added = 0
-    for spec in GROUPS:
-        added += _add_products(session, storage, groups[spec.slug], _pieces()[spec.slug],
-                               advance)
+    added = _add_products(session, storage, groups, advance)
     repaired = _repair_photos(session, storage, groups)
     if created or added or repaired:
         bump(session=session)
@@ -303,21 +310,21 @@ def generated_count(*, session: Session) -> int:
         col(Product.slug).like(f"%{GENERATED_MARK}%"))).one()
 
 
-def _photo_pool(storage: Storage) -> dict[str, list[tuple[images.ProcessedImage, int]]]:
+def _photo_pool(storage: Storage) -> dict[str, list[tuple[images.ProcessedImage, int, str]]]:
     """A few drawn photos per craft, shared by every generated product."""
     shapes = {"weaving": ("flat", "bag"), "basketry": ("back", "round", "tray"),
               "pottery": ("jar", "pot"), "resin": ("torch", "bottle", "incense", "tree")}
     colours = ("indigo", "red", "black", "yellow", "green", "brown")
-    jobs, keys = [], []
+    jobs = []
     for craft, craft_shapes in shapes.items():
         for k in range(POOL_PER_CRAFT):
             view = 0 if k < 2 else k - 1
             jobs.append((craft, [colours[k % 6], colours[(k + 3) % 6]], f"pool/{craft}/{k}",
                          view, craft_shapes[k % len(craft_shapes)]))
-            keys.append((craft, view))
     pool: dict[str, list] = {}
-    for (craft, view), result in zip(keys, _process_all(storage, jobs), strict=True):
-        pool.setdefault(craft, []).append((result, view))
+    for job, result in zip(jobs, list(_process_all(storage, jobs)), strict=True):
+        craft, _colours, _seed, view, shape = job
+        pool.setdefault(craft, []).append((result, view, shape))
     return pool
 
 
@@ -365,10 +372,10 @@ def load_generated(*, session: Session, target: int, storage: Storage | None = N
             choices = pool[piece.fields["craft"]]
             first = product_id % len(choices)
             for position in range(piece.photos):
-                result, view = choices[(first + position) % len(choices)]
+                result, view, shape = choices[(first + position) % len(choices)]
                 photo_rows.append({
                     "product_id": product_id, "content_hash": result.content_hash,
-                    "alt_text": _alt(piece, view, group.name),
+                    "alt_text": _alt(piece, view, group.name, shape),
                     "width": result.width, "height": result.height, "position": position,
                     "created_at": now,
                 })

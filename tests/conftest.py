@@ -7,6 +7,7 @@ concurrency tests see the same data as the test that wrote it.
 
 import os
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from marketplace.ops import alembic_config
 from tests.factories import create_user  # noqa: F401 - re-exported for tests
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"  # noqa: S105
+STRIPE_WEBHOOK_SECRET = "whsec_test_5f0c1d2e3a4b5c6d7e8f9a0b1c2d3e4f"  # noqa: S105
 
 
 def _test_database_url(tmp_dir: Path) -> str:
@@ -47,7 +49,18 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url, tmp_path_factory) -> Settings:
+def localstripe_socket():
+    """A free loopback port kept for this session's localstripe: bound but not listening,
+    so it refuses connections until a test asks for the ``localstripe`` fixture."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    yield sock
+    sock.close()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, tmp_path_factory, localstripe_socket) -> Settings:
+    stripe_base = f"http://127.0.0.1:{localstripe_socket.getsockname()[1]}"
     return Settings(
         environment="test",
         database_url=database_url,
@@ -55,7 +68,32 @@ def settings(database_url, tmp_path_factory) -> Settings:
         var_dir=tmp_path_factory.mktemp("var"),
         base_url="http://testserver",
         log_level="WARNING",
+        stripe_secret_key="sk_test_localstripe",
+        stripe_publishable_key="pk_test_localstripe",
+        stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
+        stripe_api_base=stripe_base,
+        stripe_js_url=f"{stripe_base}/js.stripe.com/v3/",
+        localstripe_port=localstripe_socket.getsockname()[1],
     )
+
+
+@pytest.fixture(scope="session")
+def localstripe(settings, localstripe_socket, tmp_path_factory):
+    """One localstripe for the whole session (started on first use, on the reserved port,
+    with its state in a fresh file; stopped at the end). Yields its base URL."""
+    from marketplace.integrations.stripe import localstripe as server
+
+    folder = tmp_path_factory.mktemp("localstripe")
+    process = server.spawn(state=folder / "state.pickle", sock=localstripe_socket,
+                           log_path=folder / "localstripe.log")
+    try:
+        server.wait_until_up(settings.stripe_api_base, process)
+    except RuntimeError as exc:
+        server.stop(process)
+        log = (folder / "localstripe.log").read_text(errors="replace")[-2000:]
+        pytest.fail(f"{exc}\n{log}")
+    yield settings.stripe_api_base
+    server.stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +125,9 @@ def _isolated(request, settings):
     yield
     if engine is not None:
         _empty_all_tables(engine)
+        # The catalog version starts again at 0: pages cached by this test must not be served
+        # to the next one.
+        request.getfixturevalue("app").state.page_cache.clear()
     if settings.mail_dir.exists():
         for eml in settings.mail_dir.glob("*.eml"):
             eml.unlink()

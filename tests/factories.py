@@ -100,7 +100,7 @@ def create_product(
 ):
     """A product (published and visible by default) with search text filled in."""
     from marketplace.catalog.service import refresh_search_text
-    from marketplace.models import Product, ProducerGroup
+    from marketplace.models import ProducerGroup, Product
 
     group = group or create_group(session, commit=False)
     if isinstance(group, int):

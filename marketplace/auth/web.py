@@ -43,8 +43,11 @@ def client_ip(request: Request) -> str:
 
 
 def start_session(request: Request, user) -> None:
-    """Begin a fresh signed session for ``user`` (a new CSRF token with it)."""
+    """Begin a fresh signed session for ``user`` (a new CSRF token with it). The browser's
+    cart (merged into the account's on the next cart page) and its orders are kept."""
+    kept = {key: request.session[key] for key in ("cart", "orders") if key in request.session}
     request.session.clear()
+    request.session.update(kept)
     request.session["uid"] = user.id
     request.session["sv"] = user.session_version
 

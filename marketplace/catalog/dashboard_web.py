@@ -51,6 +51,7 @@ def _page(request: Request, *, group, product=None, storage=None, session=None,
         "step_rows": forms.pair_rows(values, "step"),
     }
     if product is not None:
+        values.setdefault("quantity", str(product.stock_on_hand))
         current = ProductStatus(product.status)
         context["moves"] = [to for to in (ProductStatus.PUBLISHED, ProductStatus.DRAFT,
                                           ProductStatus.ARCHIVED)

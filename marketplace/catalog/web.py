@@ -1,6 +1,6 @@
 """The public storefront: the catalog with filters, product pages and group pages.
 
-Pages for anonymous visitors come from the page cache (see ``views.serve``); each builder
+Pages for anonymous visitors come from the page cache (see ``views.page``); each builder
 below gets the request and a read-only session and returns the response and the time the
 things shown last changed.
 """
@@ -15,7 +15,7 @@ from sqlmodel import Session
 from marketplace import geo
 from marketplace.catalog import views
 from marketplace.catalog.photos import photos_of
-from marketplace.catalog.search import search
+from marketplace.catalog.search import CatalogQuery, search
 from marketplace.catalog.service import get_visible_product, variants_of
 from marketplace.core.templating import render
 from marketplace.errors import NotFound
@@ -28,13 +28,9 @@ router = APIRouter(tags=["storefront"], include_in_schema=False)
 PRODUCT_REF = re.compile(r"(\d{1,9})(?:-([A-Za-z0-9-]*))?")
 
 
-def producer_provinces() -> list[geo.Place]:
-    return [place for code in geo.PRODUCER_PROVINCES if (place := geo.province(code))]
-
-
 @router.get("/catalog")
-def catalog(request: Request) -> Response:
-    return views.serve(request, _catalog)
+async def catalog(request: Request) -> Response:
+    return await views.page(request, _catalog)
 
 
 def _catalog(request: Request, session: Session) -> tuple[Response, datetime | None]:
@@ -50,19 +46,14 @@ def _catalog(request: Request, session: Session) -> tuple[Response, datetime | N
         "communities": views.COMMUNITY_LABELS,
         "availabilities": views.AVAILABILITY_LABELS,
         "sorts": views.SORT_LABELS,
-        "provinces": producer_provinces(),
+        "provinces": views.producer_provinces(),
     }
     return render(request, "catalog/list.html", context), None
 
 
 @router.get("/products/{ref}")
 async def product_page(request: Request, ref: str) -> Response:
-    from starlette.concurrency import run_in_threadpool
-    hit = views.cached(request)
-    if hit is not None:
-        return hit
-    return await run_in_threadpool(views.serve, request,
-                                   lambda req, session: _product(req, session, ref))
+    return await views.page(request, lambda req, session: _product(req, session, ref))
 
 
 def _product(request: Request, session: Session, ref: str) -> tuple[Response, datetime | None]:
@@ -92,6 +83,8 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
         "price_khr": usd_to_khr(product.price_cents, request.app.state.settings.khr_per_usd),
         "stock_state": views.stock_state(product),
         "made_to_order": product.stock_mode == StockMode.MADE_TO_ORDER,
+        "sold_out": product.stock_mode == StockMode.STOCK
+        and product.stock_on_hand <= product.stock_allocated,
         "certified": views.is_certified(product, utcnow()),
         "group": group,
         "group_name": views.localized(group.name, group.name_km),
@@ -104,14 +97,15 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
 
 
 @router.get("/groups/{slug}")
-def group_page(request: Request, slug: str) -> Response:
-    return views.serve(request, lambda req, session: _group(req, session, slug))
+async def group_page(request: Request, slug: str) -> Response:
+    return await views.page(request, lambda req, session: _group(req, session, slug))
 
 
 def _group(request: Request, session: Session, slug: str) -> tuple[Response, datetime | None]:
     group = get_public_group(session=session, slug=slug[:80])
-    filters = views.catalog_filters(request.query_params, group_id=group.id)
-    rows, total, _next = search(session=session, query=filters.query)
+    page = views.page_number(request.query_params)
+    query = CatalogQuery(group_id=group.id, page=page, limit=views.PER_PAGE)
+    rows, total, _next = search(session=session, query=query)
     story, story_lang = views.localized(group.story, group.story_km)
     context = {
         "group": group,
@@ -122,7 +116,7 @@ def _group(request: Request, session: Session, slug: str) -> tuple[Response, dat
         "story_lang": story_lang,
         "cards": views.cards(request, session, rows),
         "total": total,
-        "pagination": views.pagination(f"/groups/{group.slug}", {}, filters.query.page, total),
+        "pagination": views.pagination(f"/groups/{group.slug}", {}, page, total),
     }
     modified = max(group.updated_at, views.last_product_change(session, group.id) or
                    group.updated_at)

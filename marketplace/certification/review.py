@@ -22,6 +22,7 @@ from marketplace.models import (
     Assessment,
     CertificationApplication,
     CriteriaSet,
+    GroupMembership,
     ProducerGroup,
     Product,
     Role,
@@ -49,7 +50,10 @@ def queue(*, session: Session, actor: User, craft: str | None = None,
     require_officer(session=session, actor=actor)
     statement = (select(CertificationApplication)
                  .join(ProducerGroup, ProducerGroup.id == CertificationApplication.group_id)
-                 .where(CertificationApplication.status == ApplicationStatus.SUBMITTED))
+                 .where(CertificationApplication.status == ApplicationStatus.SUBMITTED)
+                 .where(CertificationApplication.group_id.not_in(  # never their own group
+                     select(GroupMembership.group_id).where(
+                         GroupMembership.user_id == actor.id))))
     if province:
         statement = statement.where(ProducerGroup.province_code == province)
     if craft:

@@ -48,10 +48,20 @@ def split_lines(line_totals: list[int], *, commission_bp: int, fee_total: int) -
     return result
 
 
-def refund_split(refund_cents: int, line_total: int, line_commission: int) -> tuple[int, int]:
-    """(producer part, commission part) of a refund on one line, proportional and exact."""
+def refund_split(refund_cents: int, line_total: int, line_commission: int,
+                 refunded_before: int = 0) -> tuple[int, int]:
+    """(producer part, commission part) of a refund on one line.
+
+    Rounded cumulatively: the commission taken back after all refunds so far is
+    ``commission x refunded / line total``, so however a line is refunded in pieces, a full
+    refund returns exactly the line's commission and the group keeps nothing of it.
+    """
     if line_total <= 0:
         return 0, 0
-    commission = int((Decimal(line_commission) * refund_cents / line_total)
-                     .quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    def taken_back(refunded: int) -> int:
+        return int((Decimal(line_commission) * refunded / line_total)
+                   .quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    commission = taken_back(refunded_before + refund_cents) - taken_back(refunded_before)
     return refund_cents - commission, commission

@@ -15,11 +15,24 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 LANG_COOKIE = "lang"
 
 
-def _csp(path: str) -> str:
+PAY_PAGE = re.compile(r"^/orders/[^/]+/pay$")  # the one page that loads Stripe.js
+
+
+def _csp(path: str, payment_sources: dict[str, tuple[str, ...]] | None = None) -> str:
     if path == "/docs":  # Swagger UI starts itself with an inline script
         return (
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+        )
+    if payment_sources and PAY_PAGE.match(path):
+        def sources(kind: str) -> str:
+            return "".join(" " + origin for origin in payment_sources.get(kind, ()))
+
+        return (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            f"script-src 'self'{sources('script')}; connect-src 'self'{sources('connect')}; "
+            f"frame-src 'self'{sources('frame')}; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
         )
     return (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -28,10 +41,12 @@ def _csp(path: str) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app, *, https: bool = False, default_locale: str = "en") -> None:
+    def __init__(self, app, *, https: bool = False, default_locale: str = "en",
+                 payment_sources: dict[str, tuple[str, ...]] | None = None) -> None:
         self.app = app
         self.https = https
         self.default_locale = default_locale
+        self.payment_sources = payment_sources  # Stripe.js origins, for the card page only
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -101,7 +116,7 @@ class RequestContextMiddleware:
 
     def _security_headers(self, path: str) -> list[tuple[bytes, bytes]]:
         headers = [
-            (b"content-security-policy", _csp(path).encode()),
+            (b"content-security-policy", _csp(path, self.payment_sources).encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"strict-origin-when-cross-origin"),
             (b"x-frame-options", b"DENY"),

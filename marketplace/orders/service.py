@@ -195,9 +195,9 @@ def place_order(*, session: Session, settings: Settings, cart: Cart, user: User 
         card_fee_cents=current.card_fee_cents,
         reserved_until=now + timedelta(minutes=settings.reservation_minutes),
     )
-    session.add(order)
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # added inside: a failed insert leaves nothing pending
+            session.add(order)
             session.flush()
     except IntegrityError as exc:  # the same key raced in another request
         existing = _existing(session, user, cart, idempotency_key)
@@ -383,4 +383,85 @@ def set_fulfilment_status(*, session: Session, settings: Settings, actor: User,
                  if to == FulfilmentStatus.SHIPPED else None)
     if to == FulfilmentStatus.SHIPPED:
         fulfilment_shipped(session=session, settings=settings, fulfilment=fulfilment)
+    return fulfilment
+
+
+# --- reading orders and parcels (JSON API) ----------------------------------------------------
+
+
+def orders_of(*, session: Session, user: User, limit: int = 20,
+              offset: int = 0) -> tuple[list[Order], int]:
+    """The buyer's own orders, newest first, and how many there are."""
+    from sqlalchemy import func
+
+    mine = Order.user_id == user.id
+    total = session.exec(select(func.count()).select_from(Order).where(mine)).one()
+    rows = session.exec(select(Order).where(mine).order_by(Order.id.desc())
+                        .offset(offset).limit(limit))
+    return list(rows), total
+
+
+def viewable_order(*, session: Session, number: str, user: User | None,
+                   cart_token: str | None) -> Order:
+    """The order for its buyer: the account that placed it or, for an order placed without an
+    account, whoever holds its cart token. NotFound for anyone else (numbers are guessable)."""
+    import secrets
+
+    order = session.exec(select(Order).where(Order.number == number)).first()
+    if order is not None:
+        if user is not None and order.user_id == user.id:
+            return order
+        if order.user_id is None and cart_token and order.cart_id:
+            cart = session.get(Cart, order.cart_id)
+            if cart and secrets.compare_digest(cart.token.encode(), cart_token.encode()):
+                return order
+    raise NotFound(_("No such order."))
+
+
+def details_of(*, session: Session, order_ids: list[int]
+               ) -> tuple[dict[int, list[OrderLine]], dict[int, list[Fulfilment]]]:
+    """Lines and fulfilments of many orders in two queries, keyed by order id."""
+    lines: dict[int, list[OrderLine]] = {oid: [] for oid in order_ids}
+    parcels: dict[int, list[Fulfilment]] = {oid: [] for oid in order_ids}
+    if order_ids:
+        for line in session.exec(select(OrderLine).where(OrderLine.order_id.in_(order_ids))
+                                 .order_by(OrderLine.id)):
+            lines[line.order_id].append(line)
+        for parcel in session.exec(select(Fulfilment).where(Fulfilment.order_id.in_(order_ids))
+                                   .order_by(Fulfilment.id)):
+            parcels[parcel.order_id].append(parcel)
+    return lines, parcels
+
+
+def group_fulfilments(*, session: Session, actor: User, status: FulfilmentStatus | None = None,
+                      fulfilment_id: int | None = None, limit: int = 20, offset: int = 0
+                      ) -> tuple[list[tuple[Fulfilment, Order, list[OrderLine]]], int]:
+    """Paid parcels of the groups ``actor`` may act for (oldest first), with their order and
+    lines, and how many there are. Unpaid orders never show: nothing is owed to make yet."""
+    from sqlalchemy import func
+
+    from marketplace.producers.service import accessible_group_ids
+
+    group_ids = accessible_group_ids(session=session, user=actor)
+    where = [Fulfilment.group_id.in_(group_ids), Order.paid_at.is_not(None)]
+    if status is not None:
+        where.append(Fulfilment.status == status)
+    if fulfilment_id is not None:
+        where.append(Fulfilment.id == fulfilment_id)
+    total = session.exec(select(func.count()).select_from(Fulfilment)
+                         .join(Order, Order.id == Fulfilment.order_id).where(*where)).one()
+    rows = list(session.exec(select(Fulfilment, Order).join(Order, Order.id == Fulfilment.order_id)
+                             .where(*where).order_by(Fulfilment.id).offset(offset).limit(limit)))
+    by_parcel: dict[int, list[OrderLine]] = {f.id: [] for f, _o in rows}
+    if by_parcel:
+        for line in session.exec(select(OrderLine).where(
+                OrderLine.fulfilment_id.in_(list(by_parcel))).order_by(OrderLine.id)):
+            by_parcel[line.fulfilment_id].append(line)
+    return [(f, o, by_parcel[f.id]) for f, o in rows], total
+
+
+def get_fulfilment(*, session: Session, fulfilment_id: int) -> Fulfilment:
+    fulfilment = session.get(Fulfilment, fulfilment_id)
+    if fulfilment is None:
+        raise NotFound(_("No such parcel."))
     return fulfilment

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from marketplace.catalog.cache import bump
 from marketplace.errors import InsufficientStock
 from marketplace.i18n import gettext as _
 from marketplace.models import (
@@ -80,6 +81,7 @@ def reserve(*, session: Session, order_id: int, items: list[tuple[Product, int |
         session.add(reservation)
         held.append(reservation)
     session.flush()
+    bump(session=session)  # "Only N left" and "Sold out" on cached pages change now
     return held
 
 
@@ -126,7 +128,13 @@ def release(*, session: Session, order_id: int) -> int:
         session.execute(update(table).where(table.id == key).values(
             stock_allocated=table.stock_allocated - reservation.quantity,
         ).execution_options(synchronize_session=False))
+    _bump_if(session, released)
     return released
+
+
+def _bump_if(session: Session, released: int) -> None:
+    if released:
+        bump(session=session)
 
 
 def _held(session: Session, order_id: int) -> list[StockReservation]:

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from marketplace import geo
 from marketplace.auth.deps import OptionalUser
 from marketplace.catalog import views
 from marketplace.catalog.search import CatalogQuery, search
@@ -17,9 +16,9 @@ HOME_PIECES = 8
 
 
 @router.get("/")
-def home(request: Request) -> Response:
+async def home(request: Request) -> Response:
     """Served from the page cache for anonymous visitors, like the catalog."""
-    return views.serve(request, _home)
+    return await views.page(request, _home)
 
 
 def _home(request: Request, session: Session) -> tuple[Response, datetime | None]:
@@ -31,8 +30,7 @@ def _home(request: Request, session: Session) -> tuple[Response, datetime | None
     context = {
         "certified": views.cards(request, session, certified),
         "newest": views.cards(request, session, newest),
-        "provinces": [place for code in geo.PRODUCER_PROVINCES
-                      if (place := geo.province(code))],
+        "provinces": views.producer_provinces(),
     }
     return render(request, "home.html", context), None
 

@@ -70,11 +70,14 @@ def _apply(session: Session, order: Order, refund: Refund,
                 OrderLine.id == line.id,
                 OrderLine.refunded_cents + cents <= OrderLine.line_total_cents)
                 .values(refunded_cents=OrderLine.refunded_cents + cents)
+                .returning(OrderLine.refunded_cents)
                 .execution_options(synchronize_session=False))
-            if result.rowcount != 1:
+            after = result.scalar_one_or_none()
+            if after is None:
                 raise Conflict(_("This refund would be more than what was paid."))
             producer, commission = refund_split(cents, line.line_total_cents,
-                                                line.commission_cents)
+                                                line.commission_cents,
+                                                refunded_before=after - cents)
             parts.append((line.group_id, producer, commission))
         else:
             parts.append((fulfilment.group_id, cents, 0))

@@ -83,10 +83,11 @@ def transition(group_id: int, request: Request, session: SessionDep, admin: Admi
         flash(request, exc.detail, "error")
         return RedirectResponse(safe_next(next, "/admin/groups"), status_code=303)
     if to == GroupStatus.VERIFIED:
-        message = _(DONE["verified"] if before == GroupStatus.APPLIED else DONE["reinstated"],
-                    name=group.name)
+        key = "verified" if before == GroupStatus.APPLIED else "reinstated"
     else:
-        message = _(DONE["suspended"], name=group.name)
+        key = "suspended"
+    template = DONE[key]
+    message = _(template, name=group.name)
     flash(request, message, "success")
     return RedirectResponse(safe_next(next, "/admin/groups"), status_code=303)
 

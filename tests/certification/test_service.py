@@ -9,8 +9,13 @@ from sqlmodel import select
 from marketplace.certification import applications, certificates, criteria, review, signing
 from marketplace.certification.schemas import ApplicationIn, ComplaintIn
 from marketplace.db import transaction
-from marketplace.errors import Conflict, Forbidden, InvalidTransition, TooManyRequests, \
-    ValidationFailed
+from marketplace.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    TooManyRequests,
+    ValidationFailed,
+)
 from marketplace.models import (
     Certificate,
     CertificationApplication,
@@ -251,3 +256,13 @@ def test_a_new_criteria_version_does_not_rewrite_past_decisions(session, storage
     assert second.version == first.version + 1
     assert session.get(Certificate, certificate.id).criteria_set_id == first.id
     assert criteria.current(session=session).id == second.id
+
+
+def test_queue_leaves_out_the_officers_own_group(session, storage):
+    group = create_group(session)
+    insider = create_user(session, role=["officer"])
+    add_member(session, group, insider)
+    outsider = create_user(session, role=["officer"])
+    application = create_application(session, storage, group=group)
+    assert [a.id for a in review.queue(session=session, actor=outsider)] == [application.id]
+    assert review.queue(session=session, actor=insider) == []

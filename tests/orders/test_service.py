@@ -224,3 +224,16 @@ def test_fulfilment_moves_through_its_map_by_group_members_only(session, setting
     assert fulfilment.status == "shipped"
     session.commit()
     assert session.get(User, group.leader_id)
+
+
+def test_a_line_refunded_in_pieces_gives_back_exactly_its_commission():
+    from marketplace.checkout.pricing import refund_split
+
+    line_total, commission = 6666, 667
+    pieces, before, taken = [5, 5, 1, 3000, 6666 - 3011], 0, 0
+    for piece in pieces:
+        producer, back = refund_split(piece, line_total, commission, refunded_before=before)
+        assert producer + back == piece
+        before += piece
+        taken += back
+    assert before == line_total and taken == commission

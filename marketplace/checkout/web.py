@@ -1,0 +1,253 @@
+"""Checkout without JavaScript: contact and address (a Cambodian address chosen level by level
+with the official codes, or an address abroad), the shipping option with its price per
+parcel, then a summary that shows where every dollar goes, and "Place order"."""
+
+import secrets
+from typing import Annotated
+
+import phonenumbers
+from babel import Locale
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
+
+from marketplace import geo
+from marketplace.auth.deps import OptionalUser, SettingsDep
+from marketplace.cart import service as carts
+from marketplace.cart.web import cart_page, current_cart, khr
+from marketplace.catalog.views import localized
+from marketplace.checkout import shipping
+from marketplace.core.forms import form_values, parse_form
+from marketplace.core.templating import flash, render
+from marketplace.db import SessionDep
+from marketplace.errors import InsufficientStock, ValidationFailed
+from marketplace.i18n import current_locale
+from marketplace.i18n import gettext as _
+from marketplace.models import StockMode
+from marketplace.orders import service as orders
+from marketplace.orders.web import remember_order
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+# Countries offered for delivery abroad: Cambodia's neighbours and the usual visitors' homes.
+COUNTRIES = ("AT", "AU", "BE", "BN", "CA", "CH", "CN", "CZ", "DE", "DK", "ES", "FI", "FR", "GB",
+             "HK", "ID", "IE", "IN", "IT", "JP", "KR", "LA", "MM", "MY", "NL", "NO", "NZ", "PH",
+             "PL", "PT", "SE", "SG", "TH", "TW", "US", "VN")
+ADDRESS = ("province_code", "district_code", "commune_code", "village_code")
+FIELDS = ("email", "full_name", "phone", "destination", *ADDRESS, "address_line", "country",
+          "city", "postal_code", "shipping_option")
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+
+class ContactIn(BaseModel):
+    email: EmailStr = Field(max_length=254)
+    full_name: Text = Field(min_length=1, max_length=120)
+    phone: Text = Field(min_length=1, max_length=30)
+    address_line: Text = Field(default="", max_length=300)
+    city: Text = Field(default="", max_length=120)
+    postal_code: Text = Field(default="", max_length=20)
+
+
+def country_names() -> list[tuple[str, str]]:
+    names = Locale.parse(current_locale.get()).territories
+    return sorted(((code, names.get(code, code)) for code in COUNTRIES), key=lambda c: c[1])
+
+
+def _country(values: dict) -> str | None:
+    """KH for Cambodia, the chosen country abroad, or None when not chosen yet."""
+    if values.get("destination", "KH") != "abroad":
+        return "KH"
+    country = (values.get("country") or "").upper()
+    return country if country in COUNTRIES else None
+
+
+def address_choices(values: dict) -> dict:
+    """Each address select's options down to the deepest level reached; a code that does
+    not belong to the level above is not kept, so the next level is asked again."""
+    districts = geo.districts(values.get("province_code", ""))
+    district = next((d.code for d in districts if d.code == values.get("district_code")), "")
+    communes = geo.communes(district) if district else ()
+    commune = next((c.code for c in communes if c.code == values.get("commune_code")), "")
+    villages = geo.villages(commune) if commune else ()
+    return {key: [(p.code, p.name) for p in places] for key, places in (
+        ("provinces", geo.provinces()), ("districts", districts), ("communes", communes),
+        ("villages", villages))}
+
+
+def _phone(raw: str, region: str | None) -> str | None:
+    try:
+        number = phonenumbers.parse(raw, region or "KH")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_address(values: dict) -> orders.Address:
+    """The address the form describes; ValidationFailed names every field to fix."""
+    errors: dict[str, str] = {}
+    contact = None
+    try:
+        contact = parse_form(ContactIn, {key: values.get(key, "") for key in (
+            "email", "full_name", "phone", "address_line", "city", "postal_code")})
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    country = _country(values)
+    codes = {key: values.get(key, "") for key in ADDRESS}
+    if country is None:
+        errors["country"] = _("Choose the country.")
+    elif country == "KH":
+        errors.update(geo.address_errors(*codes.values()))
+    else:
+        if contact and not contact.address_line:
+            errors["address_line"] = _("Enter the street address.")
+        if contact and not contact.city:
+            errors["city"] = _("Enter the city.")
+    raw_phone = (values.get("phone") or "").strip()
+    phone = _phone(raw_phone, country) if raw_phone else None
+    if raw_phone and phone is None:
+        errors["phone"] = _("Enter a phone number the courier can call, with the country "
+                            "code when it is not Cambodian (like +33 6 12 34 56 78).")
+    option = values.get("shipping_option", "")
+    if country and option not in {o.code for o in shipping.options_for(country)}:
+        errors["shipping_option"] = _("Choose a shipping option.")
+    if errors:
+        raise ValidationFailed(errors)
+    abroad = country != "KH"
+    return orders.Address(
+        full_name=contact.full_name, email=str(contact.email), phone=phone, country=country,
+        shipping_option=option, address_line=contact.address_line,
+        city=contact.city if abroad else "", postal_code=contact.postal_code if abroad else "",
+        **(dict.fromkeys(ADDRESS) if abroad else codes))
+
+
+def _shipping_choices(session, settings, cart, values: dict) -> list[dict]:
+    """The options for the destination, priced per parcel when the destination is known."""
+    country = _country(values)
+    province = values.get("province_code") if country == "KH" else None
+    known = country is not None and (country != "KH" or geo.province(province or ""))
+    choices = []
+    for option in shipping.options_for(country or "ZZ"):
+        price = None
+        if known:
+            address = orders.Address(full_name="", email="", phone="", country=country,
+                                     shipping_option=option.code, province_code=province)
+            price = orders.quote(session=session, settings=settings, cart=cart,
+                                 address=address).shipping_cents
+        choices.append({"code": option.code, "label": option.label, "days": option.days,
+                        "price": price})
+    return choices
+
+
+def _blocked(request: Request, session, cart, exc, status_code: int):
+    """The cart page with the message that stops the checkout (a piece sold out, gone)."""
+    message = exc.detail if not isinstance(exc, ValidationFailed) else \
+        next(iter(exc.errors.values()))
+    return cart_page(request, session, cart, message=message, status_code=status_code)
+
+
+def _form(request: Request, session, settings, cart, values: dict, *,
+          errors: dict | None = None, status_code: int = 200):
+    try:
+        basket = orders.quote(session=session, settings=settings, cart=cart)
+        choices = _shipping_choices(session, settings, cart, values)
+    except ValidationFailed as exc:
+        return _blocked(request, session, cart, exc, 422)
+    return render(request, "checkout/form.html", {
+        "form": values, "errors": errors or {}, "address": address_choices(values),
+        "countries": country_names(), "abroad": values.get("destination") == "abroad",
+        "shipping_choices": choices, "basket": basket, "to_khr": khr(request),
+    }, status_code=status_code)
+
+
+def _summary(request: Request, values: dict, address: orders.Address, quote: orders.Quote,
+             *, message: str | None = None, status_code: int = 200):
+    """What the buyer confirms: lines with the split, parcels, total; a fresh key."""
+    groups = {line.group.id: line.group for line in quote.lines}
+    countries = dict(country_names())
+    return render(request, "checkout/summary.html", {
+        "values": {key: values.get(key, "") for key in FIELDS},
+        "address": address, "quote": quote, "message": message,
+        "place": geo.describe(address.village_code, address.province_code)
+        if address.country == "KH" else countries.get(address.country, address.country),
+        "option": shipping.OPTIONS[address.shipping_option],
+        "parcels": [(groups[gid], cents) for gid, cents in quote.shipping_by_group.items()],
+        "idempotency_key": secrets.token_urlsafe(16), "to_khr": khr(request),
+        "localized": localized, "made_to_order": StockMode.MADE_TO_ORDER,
+    }, status_code=status_code)
+
+
+def _empty(request: Request):
+    flash(request, _("Your cart is empty."))
+    return RedirectResponse("/cart", status_code=303)
+
+
+@router.get("/checkout")
+def checkout_form(request: Request, session: SessionDep, settings: SettingsDep,
+                  user: OptionalUser):
+    cart = current_cart(request, session, user)
+    if cart is None or not cart_has_lines(session, cart):
+        return _empty(request)
+    values = {"destination": "KH", "email": user.email if user else "",
+              "full_name": user.full_name if user else ""}
+    return _form(request, session, settings, cart, values)
+
+
+def cart_has_lines(session, cart) -> bool:
+    return bool(carts.view(session=session, cart=cart))
+
+
+@router.post("/checkout")
+async def checkout(request: Request, session: SessionDep, settings: SettingsDep,
+                   user: OptionalUser):
+    values = form_values(await request.form())
+    cart = current_cart(request, session, user)
+    if cart is None or not cart_has_lines(session, cart):
+        return _empty(request)
+    if values.get("step", "review") != "review":  # a "Next" button: show the next level
+        return _form(request, session, settings, cart, values)
+    try:
+        address = parse_address(values)
+        quote = orders.quote(session=session, settings=settings, cart=cart, address=address)
+    except ValidationFailed as exc:
+        if set(exc.errors) & {"cart", "quantity"}:
+            return _blocked(request, session, cart, exc, 422)
+        return _form(request, session, settings, cart, values, errors=exc.errors,
+                     status_code=422)
+    return _summary(request, values, address, quote)
+
+
+def _expected_total(raw) -> int:
+    """The total the buyer saw; a missing or altered one (-1) shows the summary again."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    return int(text) if text.isdigit() and len(text) < 12 else -1
+
+
+@router.post("/checkout/place")
+async def place(request: Request, session: SessionDep, settings: SettingsDep,
+                user: OptionalUser):
+    values = form_values(await request.form())
+    cart = current_cart(request, session, user)
+    if cart is None or not cart_has_lines(session, cart):
+        return _empty(request)
+    key = (values.get("idempotency_key") or "").strip()[:80] or None
+    try:
+        address = parse_address(values)
+        with session.begin_nested():  # a refused order leaves nothing behind
+            order, _created = orders.place_order(
+                session=session, settings=settings, cart=cart, user=user, address=address,
+                idempotency_key=key,
+                expected_total_cents=_expected_total(values.get("expected_total_cents")))
+    except orders.PriceChanged as exc:
+        quote = orders.quote(session=session, settings=settings, cart=cart, address=address)
+        return _summary(request, values, address, quote, message=exc.detail, status_code=409)
+    except InsufficientStock as exc:
+        return _blocked(request, session, cart, exc, 409)
+    except ValidationFailed as exc:
+        if set(exc.errors) & {"cart", "quantity"}:
+            return _blocked(request, session, cart, exc, 422)
+        return _form(request, session, settings, cart, values, errors=exc.errors,
+                     status_code=422)
+    remember_order(request, order.number)
+    return RedirectResponse(f"/orders/{order.number}/pay", status_code=303)

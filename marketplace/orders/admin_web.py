@@ -1,0 +1,129 @@
+"""Admin pages for orders: search by number, email or status; one order with its lines,
+refunds (per line or the whole order, through the card processor), cancelling an unpaid
+order, and the order's audit history."""
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+
+from marketplace import audit
+from marketplace.auth.deps import AdminUser
+from marketplace.catalog.views import localized
+from marketplace.core.forms import form_values
+from marketplace.core.templating import flash, render
+from marketplace.db import SessionDep
+from marketplace.errors import Conflict, ValidationFailed
+from marketplace.i18n import format_usd
+from marketplace.i18n import gettext as _
+from marketplace.models import OrderStatus
+from marketplace.orders import queries
+from marketplace.orders import service as orders
+from marketplace.orders.web import LABELS, parcels, shipping_address
+from marketplace.payments import refunds
+from marketplace.payments.gateway import GatewayUnavailable
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+AMOUNT = re.compile(r"\$?\s*\d{1,7}(\.\d{1,2})?")
+STATUSES = "^(|" + "|".join(OrderStatus) + ")$"
+
+
+class _NoGateway:
+    """Stands in until the card processor is configured: every refund is refused."""
+
+    def refund(self, **_kwargs) -> str:
+        raise GatewayUnavailable("no card processor configured")
+
+
+def dollars(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def parse_amount(raw) -> int:
+    """Dollars as typed ("12.50", "$12") to cents, exactly; ValidationFailed on ``amount``."""
+    text = raw.strip().replace(",", "") if isinstance(raw, str) else ""
+    if not AMOUNT.fullmatch(text):
+        raise ValidationFailed({"amount": _("Enter an amount in dollars, like 12.50.")})
+    try:
+        cents = Decimal(text.lstrip("$").strip()) * 100
+    except InvalidOperation as exc:
+        raise ValidationFailed({"amount": _("Enter an amount in dollars, like 12.50.")}) from exc
+    return int(cents)
+
+
+@router.get("/admin/orders")
+def search(request: Request, session: SessionDep, admin: AdminUser,
+           q: Annotated[str, Query(max_length=254)] = "",
+           status: Annotated[str, Query(pattern=STATUSES)] = ""):
+    found = queries.search(session=session, actor=admin, text=q, status=status or None)
+    return render(request, "orders/admin_list.html", {
+        "orders": found, "q": q, "status": status, "labels": LABELS,
+        "statuses": list(OrderStatus), "limit": queries.PAGE_SIZE,
+    })
+
+
+def _detail(request: Request, session, admin, order, *, errors: dict | None = None,
+            form: dict | None = None, target: str | None = None, status_code: int = 200):
+    """The order page; ``target`` names the refund form (line id or "order") with errors."""
+    shown = parcels(session, order)
+    return render(request, "orders/admin_detail.html", {
+        "order": order, "parcels": shown, "labels": LABELS, "localized": localized,
+        "address": shipping_address(order), "dollars": dollars,
+        "refunds": queries.refunds_of(session=session, actor=admin, order=order),
+        "history": audit.history(session=session, entity_type="order", entity_id=order.id),
+        "refundable": order.status in refunds.REFUNDABLE,
+        "cancellable": order.status == OrderStatus.PENDING_PAYMENT,
+        "errors": errors or {}, "form": form or {}, "target": target,
+    }, status_code=status_code)
+
+
+@router.get("/admin/orders/{number}")
+def detail(number: str, request: Request, session: SessionDep, admin: AdminUser):
+    order = orders.get_by_number(session=session, number=number[:24])
+    return _detail(request, session, admin, order)
+
+
+@router.post("/admin/orders/{number}/refund")
+async def refund(number: str, request: Request, session: SessionDep, admin: AdminUser):
+    order = orders.get_by_number(session=session, number=number[:24])
+    values = form_values(await request.form())
+    line = values.get("line_id", "")
+    target = line if line.isdigit() else "order"
+    gateway = getattr(request.app.state, "gateway", None) or _NoGateway()
+    try:
+        amount = parse_amount(values.get("amount"))
+        with session.begin_nested():  # a refused refund leaves nothing behind
+            done = refunds.refund(session=session, gateway=gateway, actor=admin, order=order,
+                                  line_id=int(line) if line.isdigit() else None,
+                                  amount_cents=amount, reason=values.get("reason", ""))
+    except ValidationFailed as exc:
+        errors = {("amount" if key == "amount_cents" else key): message
+                  for key, message in exc.errors.items()}
+        session.refresh(order)
+        return _detail(request, session, admin, order, errors=errors, form=values,
+                       target=target, status_code=422)
+    except Conflict as exc:
+        flash(request, exc.detail, "error")
+        return RedirectResponse(f"/admin/orders/{order.number}", status_code=303)
+    flash(request, _("Refunded %(amount)s to the buyer's card.",
+                     amount=format_usd(done.amount_cents)), "success")
+    return RedirectResponse(f"/admin/orders/{order.number}", status_code=303)
+
+
+@router.post("/admin/orders/{number}/cancel")
+async def cancel(number: str, request: Request, session: SessionDep, admin: AdminUser):
+    order = orders.get_by_number(session=session, number=number[:24])
+    values = form_values(await request.form())
+    try:
+        with session.begin_nested():
+            orders.cancel_unpaid(session=session, actor=admin, order=order,
+                                 reason=values.get("reason", "")[:500])
+    except Conflict as exc:
+        flash(request, exc.detail, "error")
+        return RedirectResponse(f"/admin/orders/{order.number}", status_code=303)
+    flash(request, _("Order %(number)s is cancelled; its pieces are for sale again.",
+                     number=order.number), "success")
+    return RedirectResponse(f"/admin/orders/{order.number}", status_code=303)

@@ -1,0 +1,96 @@
+"""The buyer's order pages: one order (its owner only: the account that placed it, or the
+browser whose session remembers its number) and the account's order history."""
+
+from babel import Locale
+from fastapi import APIRouter, Request
+
+from marketplace import geo
+from marketplace.auth.deps import CurrentUser, OptionalUser
+from marketplace.catalog.views import localized
+from marketplace.core.templating import render
+from marketplace.db import SessionDep
+from marketplace.errors import NotFound
+from marketplace.i18n import N_, current_locale
+from marketplace.i18n import gettext as _
+from marketplace.models import Order, OrderStatus
+from marketplace.orders import service as orders
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+ORDERS_KEY = "orders"  # request.session: numbers of the orders this browser placed
+REMEMBERED = 10
+HISTORY = 100  # orders shown on the account's history page
+ORDER_STATUS_LABELS = {
+    "pending_payment": N_("Waiting for payment"),
+    "paid": N_("Paid"),
+    "cancelled": N_("Cancelled"),
+    "partly_refunded": N_("Paid, partly refunded"),
+    "refunded": N_("Refunded"),
+}
+FULFILMENT_STATUS_LABELS = {
+    "awaiting_payment": N_("Waiting for payment"),
+    "new": N_("New: the group has been told"),
+    "in_production": N_("Being made"),
+    "packed": N_("Packed"),
+    "shipped": N_("Shipped"),
+    "delivered": N_("Delivered"),
+    "cancelled": N_("Cancelled"),
+}
+LABELS = {"order": ORDER_STATUS_LABELS, "fulfilment": FULFILMENT_STATUS_LABELS}
+CONFIRMING = {"succeeded", "processing"}  # Stripe's redirect_status after the card step
+
+
+def shipping_address(order: Order) -> str:
+    """The delivery address on one line, in the current language."""
+    if order.country == "KH":
+        place = geo.describe(order.village_code, order.province_code)
+        parts = [order.address_line, place, Locale.parse(current_locale.get()).territories
+                 .get("KH", "Cambodia")]
+    else:
+        country = Locale.parse(current_locale.get()).territories.get(order.country,
+                                                                      order.country)
+        parts = [order.address_line, f"{order.postal_code} {order.city}".strip(), country]
+    return ", ".join(p for p in parts if p)
+
+
+def parcels(session, order: Order) -> list[tuple]:
+    """(fulfilment, its lines) for each producer group's parcel."""
+    lines = orders.lines_of(session=session, order_id=order.id)
+    return [(f, [line for line in lines if line.fulfilment_id == f.id])
+            for f in orders.fulfilments_of(session=session, order_id=order.id)]
+
+
+def remember_order(request: Request, number: str) -> None:
+    """Let this browser see the order's pages (the newest few orders are kept)."""
+    known = [n for n in request.session.get(ORDERS_KEY, []) if n != number]
+    request.session[ORDERS_KEY] = [number, *known][:REMEMBERED]
+
+
+def owned_order(request: Request, session, user, number: str) -> Order:
+    """The order if this account or this browser placed it; NotFound otherwise (the same
+    answer as for a number that does not exist, so nothing leaks)."""
+    order = orders.get_by_number(session=session, number=number[:24])
+    mine = user is not None and order.user_id == user.id
+    if not mine and order.number not in request.session.get(ORDERS_KEY, []):
+        raise NotFound(_("No such order."))
+    return order
+
+
+@router.get("/orders/{number}")
+def order_page(number: str, request: Request, session: SessionDep, user: OptionalUser):
+    order = owned_order(request, session, user, number)
+    confirming = order.status == OrderStatus.PENDING_PAYMENT and \
+        request.query_params.get("redirect_status") in CONFIRMING
+    return render(request, "orders/detail.html", {
+        "order": order, "parcels": parcels(session, order), "labels": LABELS,
+        "address": shipping_address(order), "confirming": confirming,
+        "localized": localized,
+    })
+
+
+@router.get("/account/orders")
+def history(request: Request, session: SessionDep, user: CurrentUser):
+    return render(request, "orders/history.html", {
+        "orders": orders.orders_of(session=session, user=user, limit=HISTORY)[0],
+        "labels": LABELS,
+    })

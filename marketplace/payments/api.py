@@ -1,0 +1,46 @@
+"""The Stripe webhook endpoint (under /api: no session cookie, so no CSRF; the signature is
+the authentication)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import BaseModel, Field
+
+from marketplace.auth.deps import SettingsDep
+from marketplace.core.openapi import problems
+from marketplace.db import SessionDep
+from marketplace.integrations.stripe import webhooks
+
+router = APIRouter(tags=["webhooks"])
+
+
+class WebhookAnswer(BaseModel):
+    received: bool = True
+    outcome: str = Field(examples=["order paid", "duplicate", "ignored",
+                                   "unknown payment intent"])
+
+
+async def raw_body(request: Request) -> bytes:
+    """The body exactly as sent: the signature covers these bytes."""
+    return await request.body()
+
+
+@router.post("/webhooks/stripe", response_model=WebhookAnswer, responses=problems(400),
+             summary="Receive a Stripe event")
+def stripe_webhook(request: Request, body: Annotated[bytes, Depends(raw_body)],
+                   session: SessionDep, settings: SettingsDep,
+                   stripe_signature: Annotated[str | None, Header()] = None) -> WebhookAnswer:
+    """Stripe calls this with a signed event (`Stripe-Signature` header).
+
+    A bad signature or body is 400 and changes nothing. Handled types:
+    `payment_intent.succeeded` (the order becomes paid), `payment_intent.payment_failed`
+    (noted on the order; its reservation stays so the buyer can try another card) and
+    `charge.refunded` (refunds made at Stripe are recorded once each). Other types answer
+    200 `ignored`; an event seen before answers 200 `duplicate`; an event about a
+    PaymentIntent this marketplace does not know answers 200 `unknown payment intent` (a
+    retry could never succeed), recorded for support.
+    """
+    outcome = webhooks.handle(session=session, settings=settings,
+                              gateway=request.app.state.gateway, payload=body,
+                              sig_header=stripe_signature)
+    return WebhookAnswer(outcome=outcome)
