@@ -153,3 +153,16 @@ def csrf_from(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page has no CSRF field"
     return match.group(1)
+
+
+@pytest.fixture
+def cli_env(monkeypatch, settings):
+    """Environment for the ``marketplace`` command line pointing at the test database."""
+    from marketplace.config import get_settings
+
+    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MARKETPLACE_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("MARKETPLACE_SECRET_KEY", settings.secret_key)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

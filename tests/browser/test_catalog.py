@@ -4,12 +4,11 @@ and a photo, publish it; then a buyer finds it by a Khmer word and by filters an
 photo, the price in riel and the group. A member of another group cannot edit it."""
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from marketplace.i18n import usd_to_khr
-from tests.browser.test_accounts import LOGOUT_BUTTON, WAIT_SECONDS, fill, wait
+from tests.browser.test_accounts import LOGOUT_BUTTON, fill, submit, wait
 from tests.factories import DEFAULT_PASSWORD, create_group, create_product, create_user, png_bytes
 
 pytestmark = pytest.mark.browser
@@ -25,28 +24,6 @@ ADDRESS = (("province_code", "16"), ("district_code", "1601"), ("commune_code", 
 
 
 # -- helpers shared with test_seal.py ---------------------------------------------------------
-
-def _replaced(old_html) -> bool:
-    try:
-        old_html.is_enabled()
-    except StaleElementReferenceException:
-        return True
-    return False
-
-
-def submit(browser, element) -> None:
-    """Click a button or link and wait until the browser has loaded the next page.
-
-    While Chromium swaps documents, chromedriver may answer a call on the old page with a
-    generic "Node with given id does not belong to the document" instead of a stale element:
-    such answers are retried rather than failing the test.
-    """
-    old_html = browser.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=(WebDriverException,)).until(
-        lambda b: _replaced(old_html)
-        and b.execute_script("return document.readyState") == "complete")
-
 
 def log_in(browser, live_server: str, email: str, password: str = DEFAULT_PASSWORD) -> None:
     browser.get(f"{live_server}/auth/login")

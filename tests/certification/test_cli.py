@@ -8,7 +8,6 @@ from typer.testing import CliRunner
 
 from marketplace.certification import applications, certificates, demo, review
 from marketplace.cli import app as cli
-from marketplace.config import get_settings
 from marketplace.models import (
     ApplicationPhoto,
     AuditEvent,
@@ -34,13 +33,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _cli_env(monkeypatch, settings):
-    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("MARKETPLACE_VAR_DIR", str(settings.var_dir))
-    monkeypatch.setenv("MARKETPLACE_SECRET_KEY", settings.secret_key)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+def _env(cli_env):
+    """The command line reads its settings from the environment: point it at the test run's."""
 
 
 @pytest.fixture

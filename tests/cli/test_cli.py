@@ -5,7 +5,6 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from marketplace.cli import app as cli
-from marketplace.config import get_settings
 from marketplace.models import OutboxMessage, ProducerGroup, User, UserRole, utcnow
 from tests.factories import create_user
 
@@ -13,13 +12,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _cli_env(monkeypatch, settings):
-    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("MARKETPLACE_VAR_DIR", str(settings.var_dir))
-    monkeypatch.setenv("MARKETPLACE_SECRET_KEY", settings.secret_key)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+def _env(cli_env):
+    """The command line reads its settings from the environment: point it at the test run's."""
 
 
 def test_help_lists_every_command():

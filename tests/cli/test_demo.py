@@ -10,7 +10,6 @@ from typer.testing import CliRunner
 
 from marketplace import geo
 from marketplace.cli import app as cli
-from marketplace.config import get_settings
 from marketplace.media import images
 from marketplace.models import (
     GroupMembership,
@@ -27,13 +26,8 @@ KHMER = re.compile("[\u1780-\u17ff]")
 
 
 @pytest.fixture(autouse=True)
-def _cli_env(monkeypatch, settings):
-    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("MARKETPLACE_VAR_DIR", str(settings.var_dir))
-    monkeypatch.setenv("MARKETPLACE_SECRET_KEY", settings.secret_key)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+def _env(cli_env):
+    """The command line reads its settings from the environment: point it at the test run's."""
 
 
 def _counts(session) -> tuple[int, ...]:
