@@ -1,5 +1,6 @@
-"""JSON API for the Seal of Excellence: applications, the officers' review, the public registry,
-hang-tag verification and complaints.
+"""JSON API for the Seal of Excellence, the producer groups' and the officers' side:
+applications, their review and the certificates' status. The public registry, hang-tag
+verification and complaints are in :mod:`marketplace.certification.public_api`.
 
 A page of applications is serialised with five extra queries however long it is (criteria
 versions, products, photo counts, assessments, certificate numbers), each in one batch.
@@ -9,19 +10,15 @@ import base64
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, File, Form, Path, Query, Request, UploadFile, status
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile, status
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from marketplace import geo
 from marketplace.auth.deps import CurrentUser, OfficerUser, SettingsDep, StorageDep
-from marketplace.auth.web import client_ip
 from marketplace.catalog.schemas import ImagePublic
-from marketplace.certification import applications, certificates, review, signing
+from marketplace.certification import applications, certificates, review
 from marketplace.certification.schemas import (
     ApplicationIn,
     ApplicationPublic,
@@ -31,16 +28,13 @@ from marketplace.certification.schemas import (
     AssessmentPublic,
     CertificateActionIn,
     CertificatePublic,
-    ComplaintIn,
     DecisionIn,
     Step,
-    VerifiedClaims,
 )
-from marketplace.config import Settings
+from marketplace.certification.serialize import NumberedCertificate, certificate_public
 from marketplace.core.openapi import problems
 from marketplace.db import SessionDep
 from marketplace.errors import ValidationFailed
-from marketplace.i18n import gettext as _
 from marketplace.media import images
 from marketplace.models import (
     ApplicationPhoto,
@@ -50,52 +44,9 @@ from marketplace.models import (
     CertificationApplication,
     Craft,
     CriteriaSet,
-    ProducerGroup,
-    Product,
 )
 
 router = APIRouter(tags=["seal of excellence"])
-
-
-# --- problems of the hang-tag check -------------------------------------------------------
-
-class TokenMalformed(ValidationFailed):
-    """The token is not a verification code at all (cut short, mistyped, not base64)."""
-
-    slug = "token-malformed"
-
-    def __init__(self) -> None:
-        message = _("This verification code is incomplete or garbled. Scan the QR code on the "
-                    "hang-tag again, or copy the whole link.")
-        super().__init__({"token": message}, message)
-
-
-class TokenBadSignature(ValidationFailed):
-    """The token is well formed but the certification office did not sign it."""
-
-    slug = "token-bad-signature"
-
-    def __init__(self) -> None:
-        message = _("This verification code was not signed by the certification office: it "
-                    "has been altered or forged. Do not trust this seal.")
-        super().__init__({"token": message}, message)
-
-
-TOKEN_ERRORS = {"malformed": TokenMalformed, "bad-signature": TokenBadSignature}
-
-
-# --- small response shapes -----------------------------------------------------------------
-
-class ComplaintReceipt(BaseModel):
-    """What the person who complained is told; the complaint itself goes to the officers."""
-
-    certificate_number: str
-    status: str
-    received_at: datetime
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "certificate_number": "SoE-2026-000123", "status": "open",
-        "received_at": "2026-11-23T03:00:00Z"}]})
 
 
 # --- pagination ----------------------------------------------------------------------------
@@ -167,29 +118,6 @@ def application_public(session: Session, row: CertificationApplication) -> Appli
     return applications_public(session, [row])[0]
 
 
-def certificate_public(session: Session, settings: Settings,
-                       certificate: Certificate) -> CertificatePublic:
-    """The registry entry anyone may read."""
-    group = session.get(ProducerGroup, certificate.group_id)
-    product_ids = certificates.product_ids(session, certificate.id)
-    products = session.exec(select(Product).where(col(Product.id).in_(product_ids))
-                            .order_by(Product.id)).all() if product_ids else []
-    place = geo.province(group.province_code) if group.province_code else None
-    return CertificatePublic(
-        number=certificate.number,
-        status=certificates.status_of(certificate),
-        products=[{"id": p.id, "title": p.title, "title_km": p.title_km} for p in products],
-        group={"id": group.id, "name": group.name, "name_km": group.name_km,
-               "slug": group.slug},
-        province=place.name if place else "",
-        criteria_version=session.get(CriteriaSet, certificate.criteria_set_id).version,
-        issued_at=certificate.issued_at,
-        expires_at=certificate.expires_at,
-        public_reason=certificate.public_reason,
-        verification_url=certificates.verification_url(settings, session, certificate),
-    )
-
-
 # --- dependencies --------------------------------------------------------------------------
 
 def _application(application_id: int, session: SessionDep,
@@ -204,15 +132,8 @@ def _reviewed_application(application_id: int, session: SessionDep,
     return applications.get(session=session, application_id=application_id)
 
 
-def _certificate(number: Annotated[str, Path(max_length=40,
-                                             examples=["SoE-2026-000123"])],
-                 session: SessionDep) -> Certificate:
-    return certificates.get_by_number(session=session, number=number)
-
-
 OwnApplication = Annotated[CertificationApplication, Depends(_application)]
 ReviewedApplication = Annotated[CertificationApplication, Depends(_reviewed_application)]
-NumberedCertificate = Annotated[Certificate, Depends(_certificate)]
 
 UpdateBody = Annotated[ApplicationUpdate, Body(openapi_examples={
     "story": {"summary": "Tell the story of the pattern",
@@ -247,11 +168,6 @@ ActionBody = Annotated[CertificateActionIn, Body(openapi_examples={
     "revoke": {"summary": "Revoke, with the reason shown publicly",
                "value": {"action": "revoke",
                          "reason": "The pattern was copied from another community."}},
-})]
-ComplaintBody = Annotated[ComplaintIn, Body(openapi_examples={
-    "machine": {"summary": "A complaint about a certified piece",
-                "value": {"reason": "The scarf I bought with this seal is machine-woven.",
-                          "contact": "visitor@example.com"}},
 })]
 
 
@@ -471,66 +387,3 @@ def change_status(user: OfficerUser, certificate: NumberedCertificate, data: Act
                                              certificate=certificate, action=data.action,
                                              reason=data.reason)
     return certificate_public(session, settings, certificate)
-
-
-# --- public ----------------------------------------------------------------------------------
-
-@router.get(
-    "/certifications/{number}",
-    summary="Look up a certificate in the public registry",
-    description=(
-        "Anyone may check a certificate by its number: status (valid, suspended, revoked or "
-        "expired, with the public reason), products, group, province, criteria version, "
-        "dates and the signed verification link the hang-tag QR code encodes."
-    ),
-    responses=problems(404, 422),
-)
-def get_certificate(certificate: NumberedCertificate, session: SessionDep,
-                    settings: SettingsDep) -> CertificatePublic:
-    return certificate_public(session, settings, certificate)
-
-
-@router.get(
-    "/seal/verify",
-    summary="Verify a hang-tag token",
-    description=(
-        "Checks the Ed25519 signature of the token after `t=` in a verification link. A "
-        "genuine token answers with its claims, the certificate's current status and whether "
-        "the claims still match the registry. A garbled token is a problem whose `type` ends "
-        "in `/token-malformed`, a forged or altered one in `/token-bad-signature` (422); a "
-        "genuine token naming an unknown certificate is a 404."
-    ),
-    responses=problems(404, 422),
-)
-def verify(token: Annotated[str, Query(min_length=1, max_length=2000,
-                                       description="The `t` parameter of the link")],
-           session: SessionDep, settings: SettingsDep) -> VerifiedClaims:
-    try:
-        result = certificates.verify_token(session=session, settings=settings, token=token)
-    except signing.TokenError as exc:
-        raise TOKEN_ERRORS.get(exc.code, TokenMalformed)() from exc
-    return VerifiedClaims(
-        genuine=True, number=result.claims.number, product_ids=list(result.claims.product_ids),
-        expires_on=result.claims.expires_on, status=certificates.status_of(result.certificate),
-        matches_registry=result.matches_registry,
-    )
-
-
-@router.post(
-    "/certifications/{number}/complaints",
-    status_code=status.HTTP_201_CREATED,
-    summary="Complain about a certificate",
-    description=(
-        "Anyone may tell the officers a certified piece does not deserve its seal; give a "
-        "contact address for their questions. One address may send only a few complaints "
-        "an hour (then 429 with Retry-After)."
-    ),
-    responses=problems(404, 422, 429),
-)
-def complain(certificate: NumberedCertificate, data: ComplaintBody, request: Request,
-             session: SessionDep, settings: SettingsDep) -> ComplaintReceipt:
-    complaint = certificates.file_complaint(
-        session=session, settings=settings, certificate=certificate, data=data,
-        ip=client_ip(request))
-    return ComplaintReceipt(certificate_number=certificate.number, status=complaint.status,
-                            received_at=complaint.created_at)
