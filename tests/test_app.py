@@ -134,3 +134,21 @@ def test_a_failed_request_writes_nothing(settings, session):
     with TestClient(app) as c:
         assert c.post("/api/v1/half-write").status_code == 409
     assert session.exec(User.__table__.select()).all() == []
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/products/10000000000000000000000",
+    "/api/v1/products?min_price_cents=10000000000000000000000",
+    "/api/v1/products?group_id=10000000000000000000000",
+    "/api/v1/products?sort=price_asc&cursor=WyJwcmljZV9hc2MiLCAxZTIyLCAxXQ",
+    "/api/v1/products?cursor=WyJuZXdlc3QiLCAiMjAyNC0wMS0wMVQwMDowMDowMCIsIDFd",
+])
+def test_huge_numbers_and_odd_cursors_are_4xx_not_500(client, path):
+    assert client.get(path).status_code in (200, 404, 422)
+
+
+def test_nul_character_in_text_is_a_4xx(client):
+    response = client.post("/api/v1/users", json={
+        "email": "nul@example.com", "full_name": "a\u0000b", "password": "a long passphrase"})
+    assert response.status_code in (201, 422)
+    assert response.status_code != 500

@@ -103,7 +103,9 @@ def _cursor_condition(sort: Sort, cursor: str):
         padded = cursor + "=" * (-len(cursor) % 4)
         cursor_sort, key, last_id = json.loads(base64.urlsafe_b64decode(padded))
         last_id = int(last_id)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if not 0 <= last_id <= 2**31 - 1:
         return None
     if cursor_sort != sort:
         return None
@@ -112,9 +114,11 @@ def _cursor_condition(sort: Sort, cursor: str):
             moment = datetime.fromisoformat(key)
         except (TypeError, ValueError):
             return None
+        if moment.tzinfo is None:
+            return None
         return or_(col(Product.published_at) < moment,
                    and_(col(Product.published_at) == moment, col(Product.id) < last_id))
-    if not isinstance(key, int):
+    if not isinstance(key, int) or not 0 <= key <= 2**31 - 1:
         return None
     if sort == "price_asc":
         return or_(Product.price_cents > key, and_(Product.price_cents == key,

@@ -164,8 +164,24 @@ def internal_error_response(path: str, request_id: str) -> Response:
     return HTMLResponse(html, status_code=500)
 
 
+async def unstorable_input_handler(request: Request, exc: Exception) -> Response:
+    """A number too large for the database, or text it refuses (a NUL character on
+    PostgreSQL): the request is malformed, not a server fault."""
+    log.info("refused unstorable input on %s: %s", request.url.path, type(exc).__name__)
+    detail = _("Some of what you sent cannot be used: a number is too large or the text "
+               "contains an invalid character.")
+    if is_api(request.url.path):
+        return problem(422, _status_title(422), detail, slug="unstorable-input",
+                       instance=request.url.path)
+    return _html_error(request, 400, detail)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
+    from sqlalchemy.exc import DataError
+
+    app.add_exception_handler(OverflowError, unstorable_input_handler)
+    app.add_exception_handler(DataError, unstorable_input_handler)
     app.add_exception_handler(errors.MarketplaceError, marketplace_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

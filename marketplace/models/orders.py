@@ -113,6 +113,8 @@ class Fulfilment(SQLModel, table=True):
     group_name: str = Field(max_length=160)
     status: str = Field(default=FulfilmentStatus.AWAITING_PAYMENT, max_length=20, index=True)
     shipping_cents: int = Field(default=0, description="This parcel's shipping, US cents")
+    shipping_refunded_cents: int = Field(default=0,
+                                         description="Shipping of this parcel refunded, US cents")
     weight_grams: int = 0
     carrier: str | None = Field(default=None, max_length=60)
     tracking_number: str | None = Field(default=None, max_length=80)

@@ -57,6 +57,8 @@ async def move(fulfilment_id: int, request: Request, session: SessionDep,
         to = FulfilmentStatus(values.get("to", ""))
     except ValueError as exc:
         raise BadRequest() from exc
+    if to not in DONE:
+        raise BadRequest()
     fulfilment = orders.get_fulfilment(session=session, fulfilment_id=fulfilment_id)
     try:
         with session.begin_nested():  # a refused change leaves nothing behind

@@ -39,12 +39,12 @@ ORDER_TRANSITIONS = {
     OrderStatus.PAID: {OrderStatus.PARTLY_REFUNDED, OrderStatus.REFUNDED},
     OrderStatus.PARTLY_REFUNDED: {OrderStatus.PARTLY_REFUNDED, OrderStatus.REFUNDED},
 }
+# Moves a producer group makes on its parcel once the order is paid. Payment opens a parcel
+# (awaiting_payment -> new) and expiry or cancellation closes it: the system does those.
 FULFILMENT_TRANSITIONS = {
-    FulfilmentStatus.AWAITING_PAYMENT: {FulfilmentStatus.NEW, FulfilmentStatus.CANCELLED},
-    FulfilmentStatus.NEW: {FulfilmentStatus.IN_PRODUCTION, FulfilmentStatus.PACKED,
-                           FulfilmentStatus.CANCELLED},
-    FulfilmentStatus.IN_PRODUCTION: {FulfilmentStatus.PACKED, FulfilmentStatus.CANCELLED},
-    FulfilmentStatus.PACKED: {FulfilmentStatus.SHIPPED, FulfilmentStatus.CANCELLED},
+    FulfilmentStatus.NEW: {FulfilmentStatus.IN_PRODUCTION, FulfilmentStatus.PACKED},
+    FulfilmentStatus.IN_PRODUCTION: {FulfilmentStatus.PACKED},
+    FulfilmentStatus.PACKED: {FulfilmentStatus.SHIPPED},
     FulfilmentStatus.SHIPPED: {FulfilmentStatus.DELIVERED},
 }
 MAX_QUANTITY = 100
@@ -304,12 +304,26 @@ def mark_paid(*, session: Session, settings: Settings, order: Order,
         fulfilment.updated_at = utcnow()
         session.add(fulfilment)
     if order.cart_id:
-        from sqlalchemy import delete
-
-        session.execute(delete(CartLine).where(CartLine.cart_id == order.cart_id))
+        _take_ordered_from_cart(session, order.cart_id, lines)
     order_paid(session=session, settings=settings, order=order, lines=lines,
                fulfilments=fulfilments)
     return True
+
+
+def _take_ordered_from_cart(session: Session, cart_id: int, lines: list[OrderLine]) -> None:
+    """Remove what was bought from the cart; pieces added since the order stay."""
+    for line in lines:
+        row = session.exec(select(CartLine).where(
+            CartLine.cart_id == cart_id, CartLine.product_id == line.product_id,
+            CartLine.variant_id == line.variant_id if line.variant_id
+            else CartLine.variant_id.is_(None))).first()
+        if row is None:
+            continue
+        if row.quantity <= line.quantity:
+            session.delete(row)
+        else:
+            row.quantity -= line.quantity
+            session.add(row)
 
 
 def expire_unpaid(*, session: Session) -> int:
@@ -357,6 +371,9 @@ def set_fulfilment_status(*, session: Session, settings: Settings, actor: User,
     current = FulfilmentStatus(fulfilment.status)
     if to not in FULFILMENT_TRANSITIONS.get(current, set()):
         raise InvalidTransition()
+    order = session.get(Order, fulfilment.order_id)
+    if order is None or order.paid_at is None:
+        raise InvalidTransition(_("This order is not paid."))
     if to == FulfilmentStatus.SHIPPED:
         errors = {}
         if not (carrier or "").strip():

@@ -39,12 +39,11 @@ def _plan(session: Session, order: Order, line_id: int | None,
         raise ValidationFailed({"amount_cents": _(
             "Refund between 1 cent and what is left on the order (%(left)s cents).",
             left=remaining)})
-    shipping_left = order.shipping_cents - (order.refunded_cents - sum(
-        x.refunded_cents for x in lines))
     fulfilments = list(fulfilments_of(session=session, order_id=order.id))
+    shipping_left = sum(f.shipping_cents - f.shipping_refunded_cents for f in fulfilments)
     weights = [x.line_total_cents - x.refunded_cents for x in lines]
     if shipping_left > 0:
-        weights += [f.shipping_cents for f in fulfilments]
+        weights += [f.shipping_cents - f.shipping_refunded_cents for f in fulfilments]
     parts = proportional(amount, weights)
     plan = [(line, None, cents) for line, cents in zip(lines, parts[:len(lines)], strict=True)]
     if shipping_left > 0:
@@ -80,6 +79,13 @@ def _apply(session: Session, order: Order, refund: Refund,
                                                 refunded_before=after - cents)
             parts.append((line.group_id, producer, commission))
         else:
+            result = session.execute(update(Fulfilment).where(
+                Fulfilment.id == fulfilment.id,
+                Fulfilment.shipping_refunded_cents + cents <= Fulfilment.shipping_cents)
+                .values(shipping_refunded_cents=Fulfilment.shipping_refunded_cents + cents)
+                .execution_options(synchronize_session=False))
+            if result.rowcount != 1:
+                raise Conflict(_("This refund would be more than what was paid."))
             parts.append((fulfilment.group_id, cents, 0))
     ledger.record_refund(session=session, order=order, refund=refund, parts=parts)
     session.refresh(order)

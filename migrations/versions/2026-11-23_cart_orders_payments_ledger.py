@@ -110,6 +110,7 @@ def upgrade() -> None:
     sa.Column('group_name', sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('shipping_cents', sa.Integer(), nullable=False),
+    sa.Column('shipping_refunded_cents', sa.Integer(), nullable=False),
     sa.Column('weight_grams', sa.Integer(), nullable=False),
     sa.Column('carrier', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
     sa.Column('tracking_number', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),

@@ -160,3 +160,19 @@ def test_concurrent_refunds_never_exceed_what_was_paid(engine, client, session, 
     assert order.refunded_cents == 4500
     assert reload(session, order).status == "partly_refunded"
     assert len(gateway.refunds_of(order.payment_intent_id)) == 3
+
+
+def test_whole_order_refunded_in_two_steps_leaves_every_group_at_zero(engine, session, gateway,
+                                                                     paid_order):
+    admin = create_user(session, role=["admin"])
+    order = paid_order
+    run_refund(engine, gateway, admin.id, order.id, amount_cents=6043, reason="first part")
+    run_refund(engine, gateway, admin.id, order.id, reason="the rest")
+    order = reload(session, order)
+    assert order.status == "refunded" and order.refunded_cents == order.total_cents
+    for line in orders.lines_of(session=session, order_id=order.id):
+        assert line.refunded_cents == line.line_total_cents
+    for fulfilment in orders.fulfilments_of(session=session, order_id=order.id):
+        assert fulfilment.shipping_refunded_cents == fulfilment.shipping_cents
+        assert ledger.group_payable(session=session, group_id=fulfilment.group_id) == 0
+    assert ledger.unbalanced_transactions(session=session) == []
