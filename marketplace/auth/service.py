@@ -121,7 +121,7 @@ def authenticate(
     check_throttle(session=session, settings=settings, email=email, ip=ip)
     user = get_by_email(session=session, email=email)
     if user is None:
-        security.verify_password(security.DUMMY_HASH, password)  # same cost as a real check
+        security.verify_password(security.dummy_hash(), password)  # same cost as a real check
     elif user.is_active and security.verify_password(user.password_hash, password):
         if security.needs_rehash(user.password_hash):
             user.password_hash = security.hash_password(password)

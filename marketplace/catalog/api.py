@@ -2,11 +2,23 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    File,
+    Form,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from marketplace.auth.deps import CurrentUser, OptionalUser, SettingsDep, StorageDep
-from marketplace.catalog import photos, search, service
+from marketplace.catalog import photos, search, service, views
 from marketplace.catalog.schemas import (
     ImagePublic,
     ProductCreate,
@@ -33,11 +45,11 @@ class CatalogFilters(BaseModel):
     craft: Craft | None = None
     province: str | None = Field(None, pattern=r"^\d{2}$", description="Province code")
     community: Community | None = None
-    min_price_cents: int | None = Field(None, ge=0)
-    max_price_cents: int | None = Field(None, ge=0)
+    min_price_cents: int | None = Field(None, ge=0, le=100_000_000)
+    max_price_cents: int | None = Field(None, ge=0, le=100_000_000)
     availability: Literal["in_stock", "made_to_order"] | None = None
     certified_only: bool = False
-    group_id: int | None = None
+    group_id: int | None = Field(None, ge=1, le=2**31 - 1)
     sort: search.Sort = "newest"
     limit: int = Field(24, ge=1, le=100)
     cursor: str | None = Field(None, max_length=200,
@@ -72,12 +84,19 @@ ReorderBody = Annotated[ReorderIn, Body(openapi_examples={
     ),
     responses=problems(422),
 )
-def list_products(filters: Annotated[CatalogFilters, Query()], session: SessionDep,
-                  storage: StorageDep, settings: SettingsDep) -> ProductsPublic:
-    query = search.CatalogQuery(**filters.model_dump(mode="json"))
-    rows, total, next_cursor = search.search(session=session, query=query)
-    return ProductsPublic(data=products_public(session, storage, settings, rows), count=total,
-                          next=next_cursor)
+async def list_products(request: Request,
+                        filters: Annotated[CatalogFilters, Query()]) -> ProductsPublic:
+    # The list is the same for every caller: served from the page cache like the storefront
+    # (keyed by the catalog version, so a change shows at once).
+    def build(req: Request, session) -> tuple[Response, None]:
+        query = search.CatalogQuery(**filters.model_dump(mode="json"))
+        rows, total, next_cursor = search.search(session=session, query=query)
+        state = req.app.state
+        body = ProductsPublic(data=products_public(session, state.storage, state.settings, rows),
+                              count=total, next=next_cursor)
+        return JSONResponse(body.model_dump(mode="json")), None
+
+    return await views.page(request, build)
 
 
 @router.get(

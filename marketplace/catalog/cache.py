@@ -43,12 +43,18 @@ def current(connection_or_session, name: str = CATALOG) -> int:
 
 
 class PageCache:
-    """A small thread-safe LRU of rendered responses."""
+    """A small thread-safe LRU of rendered responses, bounded by entries and by bytes."""
 
-    def __init__(self, max_entries: int = 2048) -> None:
+    def __init__(self, max_entries: int = 2048, max_bytes: int = 24 * 1024 * 1024) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._data: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _size(value) -> int:
+        return len(getattr(value, "body", b"") or b"") + 512
 
     def get(self, key):
         with self._lock:
@@ -58,12 +64,20 @@ class PageCache:
             return value
 
     def put(self, key, value) -> None:
+        size = self._size(value)
+        if size > self.max_bytes // 8:
+            return  # one huge page must not push out everything else
         with self._lock:
+            previous = self._data.pop(key, None)
+            if previous is not None:
+                self.bytes -= self._size(previous)
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            self.bytes += size
+            while len(self._data) > self.max_entries or self.bytes > self.max_bytes:
+                _key, evicted = self._data.popitem(last=False)
+                self.bytes -= self._size(evicted)
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self.bytes = 0

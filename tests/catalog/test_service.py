@@ -181,3 +181,15 @@ def test_suspending_a_group_hides_its_products(session):
     session.commit()
     found, total, _ = search.search(session=session, query=search.CatalogQuery())
     assert total == 0
+
+
+def test_page_cache_stays_within_its_byte_budget():
+    from types import SimpleNamespace
+
+    from marketplace.catalog.cache import PageCache
+
+    cache = PageCache(max_entries=100, max_bytes=64 * 1024)
+    for i in range(50):
+        cache.put(i, SimpleNamespace(body=b"x" * 4000))
+    assert cache.bytes <= 64 * 1024
+    assert cache.get(49) is not None and cache.get(0) is None

@@ -9,8 +9,6 @@ with a message safe to show the buyer; anything else Stripe (or the network) say
 import logging
 from urllib.parse import urlsplit
 
-import stripe
-
 from marketplace.config import Settings
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
@@ -65,12 +63,14 @@ class StripeGateway:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._client: stripe.StripeClient | None = None
+        self._client = None  # stripe.StripeClient, built on first use
 
     @property
-    def client(self) -> stripe.StripeClient:
+    def client(self):
         """The SDK client, built on first use (no key: GatewayUnavailable)."""
         if self._client is None:
+            import stripe  # imported on first use: the SDK costs ~25 MB per worker
+
             if not self.settings.stripe_secret_key:
                 raise GatewayUnavailable("Stripe is not configured (no secret key)")
             bases = {"api": self.settings.stripe_api_base} if self.settings.stripe_api_base \
@@ -82,6 +82,8 @@ class StripeGateway:
         return self._client
 
     def _call(self, what: str, func, *args, **kwargs):
+        import stripe
+
         try:
             return func(*args, **kwargs).to_dict()
         except stripe.CardError as exc:

@@ -19,7 +19,6 @@ Anything unexpected raises: the transaction rolls back (the event id too) and St
 import json
 import logging
 
-import stripe
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -44,6 +43,8 @@ def verify(*, payload: bytes, sig_header: str | None, secret: str | None) -> dic
     if not secret:
         log.error("stripe webhook received but no webhook secret is configured")
         raise BadRequest(_("Webhooks are not configured."))
+    import stripe  # imported on first use: the SDK costs ~25 MB per worker
+
     try:
         stripe.Webhook.construct_event(payload, sig_header, secret)
         event = json.loads(payload)
