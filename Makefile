@@ -51,8 +51,9 @@ browser: ## Debian chromium + chromedriver for the browser tests (root installs 
 lint: install-test
 	$(BIN)/ruff check .
 
-bench: install-test ## see README: benchmarks print figures
-	@echo "Benchmarks arrive with the catalog and checkout: bench/*.py"
+bench: install-test ## catalog and checkout benchmarks on SQLite (see README for PostgreSQL)
+	$(BIN)/python bench/catalog.py
+	$(BIN)/python bench/checkout.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
