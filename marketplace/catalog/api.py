@@ -31,8 +31,7 @@ from marketplace.catalog.schemas import (
 from marketplace.catalog.serialize import product_public, products_public
 from marketplace.core.openapi import problems
 from marketplace.db import SessionDep
-from marketplace.errors import ValidationFailed
-from marketplace.media import images
+from marketplace.media import uploads
 from marketplace.models import Community, Craft, Product, ProductStatus
 
 router = APIRouter(tags=["products"])
@@ -210,13 +209,9 @@ def add_image(
     alt_text: Annotated[str, Form(max_length=2000, description="What the photo shows",
                                   examples=["Indigo scarf folded on a loom"])] = "",
 ) -> ImagePublic:
-    data = file.file.read(images.MAX_BYTES + 1)  # one byte more: the service refuses it
-    try:
+    with uploads.errors_named("file"):
         photo = photos.add_photo(session=session, storage=storage, actor=user,
-                                 product=product, data=data, alt_text=alt_text)
-    except ValidationFailed as exc:  # name the form field the client sent
-        raise ValidationFailed({("file" if k == "photo" else k): v
-                                for k, v in exc.errors.items()}, exc.detail) from exc
+                                 product=product, data=uploads.read(file), alt_text=alt_text)
     return photos.public(storage, photo)
 
 

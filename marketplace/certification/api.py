@@ -34,8 +34,7 @@ from marketplace.certification.schemas import (
 from marketplace.certification.serialize import NumberedCertificate, certificate_public
 from marketplace.core.openapi import problems
 from marketplace.db import SessionDep
-from marketplace.errors import ValidationFailed
-from marketplace.media import images
+from marketplace.media import images, uploads
 from marketplace.models import (
     ApplicationPhoto,
     ApplicationProduct,
@@ -290,13 +289,10 @@ def add_photo(
     alt_text: Annotated[str, Form(max_length=300, description="What the photo shows",
                                   examples=["Back-basket seen from the side"])] = "",
 ) -> ImagePublic:
-    data = file.file.read(images.MAX_BYTES + 1)  # one byte more: the service refuses it
-    try:
+    with uploads.errors_named("file"):
         photo = applications.add_photo(session=session, storage=storage, actor=user,
-                                       application=application, data=data, alt_text=alt_text)
-    except ValidationFailed as exc:  # name the form field the client sent
-        raise ValidationFailed({("file" if k == "photo" else k): v
-                                for k, v in exc.errors.items()}, exc.detail) from exc
+                                       application=application, data=uploads.read(file),
+                                       alt_text=alt_text)
     return ImagePublic(
         id=photo.id, alt_text=photo.alt_text, width=photo.width, height=photo.height,
         position=photo.position,
