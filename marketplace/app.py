@@ -14,7 +14,7 @@ from marketplace.catalog.cache import PageCache
 from marketplace.config import BASE_DIR, Settings, get_settings
 from marketplace.core import problems
 from marketplace.core.middleware import RequestContextMiddleware
-from marketplace.db import make_engine
+from marketplace.db import service_engine
 from marketplace.integrations.stripe import StripeGateway, csp_sources, localstripe
 from marketplace.media.serve import MediaFiles
 from marketplace.media.storage import LocalStorage
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if local_stripe:
         settings = localstripe.development_settings(settings)
     configure_logging(settings.log_level)
-    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+    engine = service_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

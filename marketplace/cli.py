@@ -18,9 +18,9 @@ console = Console()
 
 
 def _engine():
-    from marketplace.db import make_engine
+    from marketplace.db import service_engine
 
-    return make_engine(get_settings().database_url)
+    return service_engine(get_settings())
 
 
 def _progress() -> Progress:

@@ -20,6 +20,14 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET_KEY
     database_url: str = f"sqlite:///{BASE_DIR / 'var' / 'marketplace.db'}"
     database_pool_size: int = 10
+    database_lock_timeout_ms: int = Field(
+        default=5_000, ge=0, description="Longest wait for a row lock (SQLite: for the write "
+        "lock) before the request fails with 503")
+    database_statement_timeout_ms: int = Field(
+        default=30_000, ge=0, description="PostgreSQL statement_timeout of the service")
+    database_idle_in_transaction_timeout_ms: int = Field(
+        default=60_000, ge=0,
+        description="PostgreSQL idle_in_transaction_session_timeout of the service")
     base_url: str = "http://127.0.0.1:8000"
     https: bool = False
     var_dir: Path = BASE_DIR / "var"

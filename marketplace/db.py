@@ -3,13 +3,20 @@
 SQLite (the default) runs in WAL mode with foreign keys and a busy timeout. Requests that
 may write (POST, PUT, PATCH, DELETE) open their SQLite transaction with ``BEGIN IMMEDIATE``
 so two writers queue on the busy timeout instead of failing on a stale snapshot.
-PostgreSQL uses a connection pool.
+PostgreSQL uses a connection pool, and the service's connections carry ``lock_timeout``,
+``statement_timeout`` and ``idle_in_transaction_session_timeout``: a request stuck behind a
+lock becomes a 503 (``core.problems``), never a dead worker.
+
+No query or commit may run on the event loop: a blocked loop stops every request of the
+process. The engine refuses them (``BlockingCallOnEventLoop``); routes that touch the
+database are plain ``def`` (the thread pool), and read forms through ``core.forms.FormDep``.
 """
 
 import asyncio
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,7 +24,27 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # tools and migrations; the service uses its lock timeout
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long the service's connections wait, in milliseconds (0: no limit)."""
+
+    lock_ms: int = 5_000  # PostgreSQL lock_timeout; SQLite busy_timeout
+    statement_ms: int = 30_000  # PostgreSQL statement_timeout
+    idle_in_transaction_ms: int = 60_000  # PostgreSQL idle_in_transaction_session_timeout
+
+
+class BlockingCallOnEventLoop(RuntimeError):
+    """A database (or card processor) call was made on the event loop."""
+
+
+def ensure_off_event_loop(what: str) -> None:
+    """Raise when called on a thread that runs an event loop: the call would block it."""
+    if asyncio._get_running_loop() is not None:
+        raise BlockingCallOnEventLoop(
+            f"{what} on the event loop: make the route a plain def (see marketplace/db.py)")
 
 
 # Search structures the migrations create by hand (FTS5 table and its shadow tables, trigram
@@ -30,31 +57,62 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return not (name or "").startswith(UNMODELLED_SCHEMA)
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
-    """Create the engine for ``url`` with the pragmas or pool this service expects."""
+def make_engine(url: str, *, pool_size: int = 10, echo: bool = False,
+                timeouts: Timeouts | None = None) -> Engine:
+    """Create the engine for ``url`` with the pragmas or pool this service expects.
+
+    ``timeouts`` (the service and its worker pass the settings' values) bound every wait;
+    without them (migrations, tools) only SQLite's default busy timeout applies."""
     if url.startswith("sqlite"):
+        busy_ms = timeouts.lock_ms if timeouts and timeouts.lock_ms else SQLITE_BUSY_TIMEOUT_MS
         engine = create_engine(
             url,
             echo=echo,
             pool_size=pool_size,
             max_overflow=pool_size,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
         )
-        _configure_sqlite(engine)
-        return engine
-    return create_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+        _configure_sqlite(engine, busy_ms)
+    else:
+        connect_args = {}
+        if timeouts is not None:
+            connect_args["options"] = " ".join((
+                f"-c lock_timeout={timeouts.lock_ms}",
+                f"-c statement_timeout={timeouts.statement_ms}",
+                f"-c idle_in_transaction_session_timeout={timeouts.idle_in_transaction_ms}"))
+        engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
+                               pool_pre_ping=True, connect_args=connect_args)
+    _refuse_event_loop(engine)
+    return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def service_engine(settings) -> Engine:
+    """The engine of the web service and the worker, with the settings' pool and timeouts."""
+    return make_engine(settings.database_url, pool_size=settings.database_pool_size,
+                       timeouts=Timeouts(
+                           lock_ms=settings.database_lock_timeout_ms,
+                           statement_ms=settings.database_statement_timeout_ms,
+                           idle_in_transaction_ms=settings.database_idle_in_transaction_timeout_ms))
+
+
+def _refuse_event_loop(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(_conn, _cursor, statement, *_args):
+        ensure_off_event_loop(f"SQL {statement[:60]!r}")
+
+    @event.listens_for(engine, "commit")
+    def _before_commit(_conn):
+        ensure_off_event_loop("COMMIT")
+
+
+def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

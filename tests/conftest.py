@@ -8,9 +8,14 @@ concurrency tests see the same data as the test that wrote it.
 import os
 import re
 import socket
+import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
+import uvicorn
 from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -23,6 +28,7 @@ from marketplace.ops import alembic_config
 from tests.factories import create_user  # noqa: F401 - re-exported for tests
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"  # noqa: S105
+SERVER_START_TIMEOUT = 15.0
 STRIPE_WEBHOOK_SECRET = "whsec_test_5f0c1d2e3a4b5c6d7e8f9a0b1c2d3e4f"  # noqa: S105
 
 
@@ -166,3 +172,45 @@ def cli_env(monkeypatch, settings):
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own server
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The session's app served by uvicorn on 127.0.0.1 and a free port; yields the base URL.
+
+    The app's ``settings.base_url`` stays "http://testserver", so take the path from an
+    email link (``tests.helpers.link_in``) and open ``live_server + path``.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))  # port 0: the OS picks a free port, and we keep it bound
+    port = sock.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name="live-server", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _healthy(f"{base_url}/healthz"):
+            if not thread.is_alive():
+                pytest.fail("the live server thread stopped before /healthz answered")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the live server did not answer {base_url}/healthz "
+                            f"within {SERVER_START_TIMEOUT:.0f}s")
+            time.sleep(0.05)
+        yield base_url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -15,7 +15,7 @@ from marketplace.auth.schemas import (
     PasswordResetIn,
     SignupIn,
 )
-from marketplace.core.forms import form_values, parse_form
+from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.middleware import LANG_COOKIE
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
@@ -65,8 +65,8 @@ def signup_form(request: Request, user: OptionalUser):
 
 
 @router.post("/auth/signup")
-async def signup(request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser):
-    form = await request.form()
+def signup(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep,
+           user: OptionalUser):
     values = form_values(form)
     data = {**values, "password": form.get("password", ""),
             "locale": values.get("locale") or current_locale.get()}
@@ -94,8 +94,8 @@ def verify(token: str, request: Request, session: SessionDep, settings: Settings
 
 
 @router.post("/auth/verify/resend")
-async def resend(request: Request, session: SessionDep, settings: SettingsDep,
-                 email: Annotated[str, Form(max_length=254)] = ""):
+def resend(request: Request, session: SessionDep, settings: SettingsDep,
+           email: Annotated[str, Form(max_length=254)] = ""):
     try:
         parsed = parse_form(EmailIn, {"email": email})
         service.resend_verification(session=session, settings=settings, email=parsed.email)
@@ -110,8 +110,8 @@ def login_form(request: Request, user: OptionalUser, next: str | None = None):  
 
 
 @router.post("/auth/login")
-async def login(request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser):
-    form = await request.form()
+def login(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep,
+          user: OptionalUser):
     values = form_values(form)
     target = safe_next(values.get("next"))
     try:
@@ -150,9 +150,8 @@ def reset_request_form(request: Request, user: OptionalUser):
 
 
 @router.post("/auth/reset")
-async def reset_request(request: Request, session: SessionDep, settings: SettingsDep,
-                        user: OptionalUser):
-    form = await request.form()
+def reset_request(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep,
+                  user: OptionalUser):
     values = form_values(form)
     try:
         parsed = parse_form(EmailIn, {"email": values.get("email", "")})
@@ -174,9 +173,8 @@ def reset_form(token: str, request: Request, session: SessionDep, settings: Sett
 
 
 @router.post("/auth/reset/{token}")
-async def reset(token: str, request: Request, session: SessionDep, settings: SettingsDep,
-                user: OptionalUser):
-    form = await request.form()
+def reset(token: str, request: Request, form: FormDep, session: SessionDep, settings: SettingsDep,
+          user: OptionalUser):
     try:
         parsed = parse_form(PasswordResetIn, {"new_password": form.get("new_password", "")})
         service.reset_password(session=session, settings=settings, token=token,
@@ -197,8 +195,7 @@ def password_form(request: Request, user: CurrentUser):
 
 
 @router.post("/account/password")
-async def password_change(request: Request, session: SessionDep, user: CurrentUser):
-    form = await request.form()
+def password_change(request: Request, form: FormDep, session: SessionDep, user: CurrentUser):
     try:
         parsed = parse_form(PasswordChangeIn, {
             "current_password": form.get("current_password", ""),

@@ -12,7 +12,7 @@ from marketplace.auth.deps import OptionalUser
 from marketplace.cart import service as carts
 from marketplace.catalog.service import get_visible_product, variants_of
 from marketplace.catalog.views import localized
-from marketplace.core.forms import form_values
+from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import Forbidden, NotFound, ValidationFailed
@@ -123,8 +123,8 @@ def add_form(request: Request, session: SessionDep, user: OptionalUser):
 
 
 @router.post("/cart/add")
-async def add(request: Request, session: SessionDep, user: OptionalUser):
-    values = form_values(await request.form())
+def add(request: Request, form: FormDep, session: SessionDep, user: OptionalUser):
+    values = form_values(form)
     product_id = _product_id(values.get("product_id"))
     try:
         variant_id = _variant_id(values.get("variant_id"))
@@ -141,9 +141,9 @@ async def add(request: Request, session: SessionDep, user: OptionalUser):
 
 
 @router.post("/cart/lines/{line_id}")
-async def set_quantity(line_id: int, request: Request, session: SessionDep,
-                       user: OptionalUser):
-    values = form_values(await request.form())
+def set_quantity(line_id: int, request: Request, form: FormDep, session: SessionDep,
+                 user: OptionalUser):
+    values = form_values(form)
     cart = current_cart(request, session, user)
     if cart is None:
         raise NotFound(_("This piece is not in your cart."))

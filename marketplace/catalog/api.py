@@ -83,8 +83,8 @@ ReorderBody = Annotated[ReorderIn, Body(openapi_examples={
     ),
     responses=problems(422),
 )
-async def list_products(request: Request,
-                        filters: Annotated[CatalogFilters, Query()]) -> ProductsPublic:
+def list_products(request: Request,
+                  filters: Annotated[CatalogFilters, Query()]) -> ProductsPublic:
     # The list is the same for every caller: served from the page cache like the storefront
     # (keyed by the catalog version, so a change shows at once).
     def build(req: Request, session) -> tuple[Response, None]:
@@ -95,7 +95,7 @@ async def list_products(request: Request,
                               count=total, next=next_cursor)
         return JSONResponse(body.model_dump(mode="json")), None
 
-    return await views.page(request, build)
+    return views.page(request, build)
 
 
 @router.get(

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from marketplace.auth.deps import CurrentUser, StorageDep
 from marketplace.catalog import photos, service
 from marketplace.catalog.schemas import ProductCreate, ProductUpdate, StockIn
-from marketplace.core.forms import form_values, parse_form
+from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import Conflict, ValidationFailed
@@ -78,11 +78,10 @@ def new_form(request: Request, session: SessionDep, user: CurrentUser,
 
 
 @router.post("/dashboard/products/new")
-async def create(request: Request, session: SessionDep, user: CurrentUser,
-                 group_id: Annotated[int, Query()]):
+def create(request: Request, form: FormDep, session: SessionDep, user: CurrentUser,
+           group_id: Annotated[int, Query()]):
     group = producers.get_group(session=session, group_id=group_id)
     producers.require_member(session=session, user=user, group_id=group.id)
-    form = await request.form()
     try:
         data = forms.parse_product(ProductCreate, form, group_id=group.id)
         product = service.create_product(session=session, actor=user, data=data)
@@ -105,10 +104,9 @@ def edit_form(product_id: int, request: Request, session: SessionDep, storage: S
 
 
 @router.post("/dashboard/products/{product_id}/edit")
-async def edit(product_id: int, request: Request, session: SessionDep, storage: StorageDep,
-               user: CurrentUser):
+def edit(product_id: int, request: Request, form: FormDep, session: SessionDep, storage: StorageDep,
+         user: CurrentUser):
     product, group = _editable(session, user, product_id)
-    form = await request.form()
     try:
         data = forms.parse_product(ProductUpdate, form)
         service.update_product(session=session, actor=user, product=product, data=data)
@@ -139,10 +137,10 @@ def change_status(product_id: int, request: Request, session: SessionDep, user: 
 
 
 @router.post("/dashboard/products/{product_id}/stock")
-async def change_stock(product_id: int, request: Request, session: SessionDep,
-                       storage: StorageDep, user: CurrentUser):
+def change_stock(product_id: int, request: Request, form: FormDep, session: SessionDep,
+                 storage: StorageDep, user: CurrentUser):
     product, group = _editable(session, user, product_id)
-    values = form_values(await request.form())
+    values = form_values(form)
     try:
         data = parse_form(StockIn, {"stock_on_hand": values.get("quantity", "").strip()})
         service.set_stock(session=session, actor=user, product=product,
@@ -164,12 +162,11 @@ async def change_stock(product_id: int, request: Request, session: SessionDep,
 # -- photos -----------------------------------------------------------------------------------
 
 @router.post("/dashboard/products/{product_id}/photos")
-async def add_photo(product_id: int, request: Request, session: SessionDep,
-                    storage: StorageDep, user: CurrentUser):
+def add_photo(product_id: int, request: Request, form: FormDep, session: SessionDep,
+              storage: StorageDep, user: CurrentUser):
     product, group = _editable(session, user, product_id)
-    form = await request.form()
     upload = form.get("photo")
-    data = await upload.read(images.MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    data = upload.file.read(images.MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
     alt_text = form.get("alt_text") if isinstance(form.get("alt_text"), str) else ""
     try:
         photos.add_photo(session=session, storage=storage, actor=user, product=product,

@@ -11,6 +11,7 @@ expiry is a matter of time, not of a write.
 import contextlib
 import hashlib
 import math
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -24,13 +25,12 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import func
 from sqlmodel import Session, col, select
-from starlette.concurrency import run_in_threadpool
 
 from marketplace import geo
 from marketplace.auth.deps import get_optional_user
 from marketplace.catalog.photos import first_photos
 from marketplace.catalog.search import CatalogQuery
-from marketplace.db import transaction
+from marketplace.db import ensure_off_event_loop, transaction
 from marketplace.i18n import N_, current_locale, usd_to_khr
 from marketplace.i18n import gettext as _
 from marketplace.media import images
@@ -387,31 +387,39 @@ def read_version(engine) -> int:
 
 
 class VersionReader:
-    """Reads the catalog version for cache hits on the event loop: one connection of its
-    own per thread, outside the pool, in autocommit, so a read is one round trip with no
-    checkout, ping or open transaction. A broken connection is replaced once."""
+    """Reads the catalog version for cache hits: a few connections of its own, outside the
+    pool, in autocommit, so a read is one round trip with no checkout, ping or open
+    transaction. At most ``size`` connections (threads beyond that wait their turn); a
+    broken connection is replaced once."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine, size: int = 4) -> None:
         self.engine = engine
         self.errors = engine.dialect.loaded_dbapi.Error
-        self.local = threading.local()
+        self.idle: queue.LifoQueue = queue.LifoQueue()
+        self.slots = threading.BoundedSemaphore(size)
 
     def _connect(self):
         raw = self.engine.raw_connection()
-        raw.detach()  # closed with this reader's thread, not returned to the pool
+        raw.detach()  # kept by this reader, never returned to the pool
         _autocommit(raw.dbapi_connection)
-        self.local.raw = raw
         return raw
 
     def read(self) -> int:
-        raw = getattr(self.local, "raw", None) or self._connect()
-        try:
-            return _select_version(raw.dbapi_connection)
-        except self.errors:
-            self.local.raw = None
-            with contextlib.suppress(self.errors):
-                raw.dbapi_connection.close()
-            return _select_version(self._connect().dbapi_connection)
+        ensure_off_event_loop("catalog version read")
+        with self.slots:
+            try:
+                raw = self.idle.get_nowait()
+            except queue.Empty:
+                raw = self._connect()
+            try:
+                version = _select_version(raw.dbapi_connection)
+            except self.errors:
+                with contextlib.suppress(self.errors):
+                    raw.dbapi_connection.close()
+                raw = self._connect()
+                version = _select_version(raw.dbapi_connection)
+            self.idle.put(raw)
+            return version
 
 
 def version_reader(app) -> VersionReader:
@@ -432,13 +440,13 @@ def cached(request: Request) -> Response | None:
     return _respond(request, page)
 
 
-async def page(request: Request, build: Builder) -> Response:
-    """Answer an anonymous visitor from the page cache on the event loop (the version read
-    is one tiny query); render in the thread pool otherwise."""
+def page(request: Request, build: Builder) -> Response:
+    """Answer an anonymous visitor from the page cache, or render the page. Called from
+    plain ``def`` routes, so in the thread pool: the version read is a query too."""
     hit = cached(request)
     if hit is not None:
         return hit
-    return await run_in_threadpool(serve, request, build)
+    return serve(request, build)
 
 
 def serve(request: Request, build: Builder) -> Response:

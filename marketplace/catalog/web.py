@@ -29,8 +29,8 @@ PRODUCT_REF = re.compile(r"(\d{1,9})(?:-([A-Za-z0-9-]*))?")
 
 
 @router.get("/catalog")
-async def catalog(request: Request) -> Response:
-    return await views.page(request, _catalog)
+def catalog(request: Request) -> Response:
+    return views.page(request, _catalog)
 
 
 def _catalog(request: Request, session: Session) -> tuple[Response, datetime | None]:
@@ -52,8 +52,8 @@ def _catalog(request: Request, session: Session) -> tuple[Response, datetime | N
 
 
 @router.get("/products/{ref}")
-async def product_page(request: Request, ref: str) -> Response:
-    return await views.page(request, lambda req, session: _product(req, session, ref))
+def product_page(request: Request, ref: str) -> Response:
+    return views.page(request, lambda req, session: _product(req, session, ref))
 
 
 def _product(request: Request, session: Session, ref: str) -> tuple[Response, datetime | None]:
@@ -97,8 +97,8 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
 
 
 @router.get("/groups/{slug}")
-async def group_page(request: Request, slug: str) -> Response:
-    return await views.page(request, lambda req, session: _group(req, session, slug))
+def group_page(request: Request, slug: str) -> Response:
+    return views.page(request, lambda req, session: _group(req, session, slug))
 
 
 def _group(request: Request, session: Session, slug: str) -> tuple[Response, datetime | None]:

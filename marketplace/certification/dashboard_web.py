@@ -17,7 +17,7 @@ from marketplace.auth.deps import CurrentUser, StorageDep
 from marketplace.catalog import service as catalog
 from marketplace.certification import applications, review, views
 from marketplace.certification.schemas import ApplicationIn, ApplicationUpdate
-from marketplace.core.forms import form_values, parse_form
+from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import Conflict, ValidationFailed
@@ -160,9 +160,8 @@ def new_form(request: Request, session: SessionDep, user: CurrentUser,
 
 
 @router.post("/dashboard/seal/new")
-async def create(request: Request, session: SessionDep, user: CurrentUser,
-                 group_id: Annotated[int | None, Query()] = None):
-    form = await request.form()
+def create(request: Request, form: FormDep, session: SessionDep, user: CurrentUser,
+           group_id: Annotated[int | None, Query()] = None):
     selected = form.getlist("product_ids")
     try:
         data = application_data(ApplicationIn, form, with_products=True)
@@ -229,10 +228,9 @@ def _own(session, user, application_id: int):
 
 
 @router.post("/dashboard/seal/{application_id}/edit")
-async def edit(application_id: int, request: Request, session: SessionDep,
-               storage: StorageDep, user: CurrentUser):
+def edit(application_id: int, request: Request, form: FormDep, session: SessionDep,
+         storage: StorageDep, user: CurrentUser):
     application = _own(session, user, application_id)
-    form = await request.form()
     try:
         data = application_data(ApplicationUpdate, form, with_products=False)
         applications.update(session=session, actor=user, application=application, data=data)
@@ -249,12 +247,11 @@ async def edit(application_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/dashboard/seal/{application_id}/photos")
-async def add_photo(application_id: int, request: Request, session: SessionDep,
-                    storage: StorageDep, user: CurrentUser):
+def add_photo(application_id: int, request: Request, form: FormDep, session: SessionDep,
+              storage: StorageDep, user: CurrentUser):
     application = _own(session, user, application_id)
-    form = await request.form()
     upload = form.get("photo")
-    data = await upload.read(images.MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    data = upload.file.read(images.MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
     alt_text = form.get("alt_text") if isinstance(form.get("alt_text"), str) else ""
     try:
         applications.add_photo(session=session, storage=storage, actor=user,

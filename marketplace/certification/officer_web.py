@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from marketplace.auth.deps import AdminUser, OfficerUser, SettingsDep, StorageDep
 from marketplace.certification import applications, certificates, criteria, review, views
 from marketplace.certification.schemas import AssessmentIn, CertificateActionIn, DecisionIn
-from marketplace.core.forms import form_values, parse_form
+from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import Conflict, InvalidTransition, ValidationFailed
@@ -115,10 +115,10 @@ def application_page(application_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/officer/applications/{application_id}/assess")
-async def assess(application_id: int, request: Request, session: SessionDep,
-                 storage: StorageDep, officer: OfficerUser):
+def assess(application_id: int, request: Request, form: FormDep, session: SessionDep,
+           storage: StorageDep, officer: OfficerUser):
     application = _reviewable(session, officer, application_id)
-    values = form_values(await request.form())
+    values = form_values(form)
     key = values.get("criterion_key", "")
     result = values.get("result", "")
     try:
@@ -145,10 +145,10 @@ async def assess(application_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/officer/applications/{application_id}/decide")
-async def decide(application_id: int, request: Request, session: SessionDep,
-                 settings: SettingsDep, storage: StorageDep, officer: OfficerUser):
+def decide(application_id: int, request: Request, form: FormDep, session: SessionDep,
+           settings: SettingsDep, storage: StorageDep, officer: OfficerUser):
     application = _reviewable(session, officer, application_id)
-    values = form_values(await request.form())
+    values = form_values(form)
     try:
         data = parse_form(DecisionIn, {"decision": values.get("decision", ""),
                                        "note": values.get("decision_note", "")})
@@ -229,10 +229,10 @@ def certificate_page(number: str, request: Request, session: SessionDep, officer
 
 
 @router.post("/officer/certificates/{number}/status")
-async def change_status(number: str, request: Request, session: SessionDep,
-                        officer: OfficerUser):
+def change_status(number: str, request: Request, form: FormDep, session: SessionDep,
+                  officer: OfficerUser):
     certificate = certificates.get_by_number(session=session, number=number)
-    values = form_values(await request.form())
+    values = form_values(form)
     try:
         data = parse_form(CertificateActionIn, {"action": values.get("action", ""),
                                                 "reason": values.get("reason", "")})
@@ -287,8 +287,8 @@ def _items(text: str) -> list[dict]:
 
 
 @router.post("/admin/criteria")
-async def publish_criteria(request: Request, session: SessionDep, admin: AdminUser):
-    values = form_values(await request.form())
+def publish_criteria(request: Request, form: FormDep, session: SessionDep, admin: AdminUser):
+    values = form_values(form)
     try:
         published = criteria.publish(session=session, actor=admin,
                                      items=_items(values.get("items", "")))

@@ -14,7 +14,7 @@ from marketplace.auth.deps import OptionalUser, SettingsDep
 from marketplace.auth.web import client_ip
 from marketplace.certification import certificates, signing, views
 from marketplace.certification.schemas import ComplaintIn
-from marketplace.core.forms import form_values, parse_form
+from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import NotFound, ValidationFailed
@@ -116,10 +116,10 @@ def certificate_page(number: str, request: Request, session: SessionDep, setting
 
 
 @router.post("/seal/{number}/complaint")
-async def complain(number: str, request: Request, session: SessionDep, settings: SettingsDep,
-                   user: OptionalUser):
+def complain(number: str, request: Request, form: FormDep, session: SessionDep,
+             settings: SettingsDep, user: OptionalUser):
     certificate = certificates.get_by_number(session=session, number=number)
-    values = form_values(await request.form())
+    values = form_values(form)
     try:
         data = parse_form(ComplaintIn, {"reason": values.get("reason", ""),
                                         "contact": values.get("contact", "").strip()})

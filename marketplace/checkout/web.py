@@ -17,7 +17,7 @@ from marketplace.cart import service as carts
 from marketplace.cart.web import cart_page, current_cart, khr
 from marketplace.catalog.views import localized
 from marketplace.checkout import shipping
-from marketplace.core.forms import form_values, parse_form
+from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import InsufficientStock, ValidationFailed
@@ -199,9 +199,9 @@ def cart_has_lines(session, cart) -> bool:
 
 
 @router.post("/checkout")
-async def checkout(request: Request, session: SessionDep, settings: SettingsDep,
-                   user: OptionalUser):
-    values = form_values(await request.form())
+def checkout(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep,
+             user: OptionalUser):
+    values = form_values(form)
     cart = current_cart(request, session, user)
     if cart is None or not cart_has_lines(session, cart):
         return _empty(request)
@@ -225,9 +225,9 @@ def _expected_total(raw) -> int:
 
 
 @router.post("/checkout/place")
-async def place(request: Request, session: SessionDep, settings: SettingsDep,
-                user: OptionalUser):
-    values = form_values(await request.form())
+def place(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep,
+          user: OptionalUser):
+    values = form_values(form)
     cart = current_cart(request, session, user)
     if cart is None or not cart_has_lines(session, cart):
         return _empty(request)

@@ -1,8 +1,10 @@
 """Turn HTML form data into a validated schema, with translated messages per field."""
 
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
 
 from marketplace.errors import ValidationFailed
 from marketplace.i18n import gettext as _
@@ -58,3 +60,13 @@ def form_values(form) -> dict[str, str]:
         for key, value in form.items()
         if isinstance(value, str) and "password" not in key and key != "csrf_token"
     }
+
+
+async def read_form(request: Request) -> FormData:
+    """The submitted form, read on the event loop (it waits for the network) so that the
+    handler can be a plain ``def`` that runs in the thread pool: database and Stripe calls
+    never block the event loop. Starlette caches it, so the CSRF check reads it once."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(read_form)]

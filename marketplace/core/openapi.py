@@ -30,6 +30,7 @@ def problems(*statuses: int) -> dict:
         410: "Expired or already used",
         422: "Invalid input, one entry per field",
         429: "Too many attempts; see Retry-After",
+        503: "Busy: nothing was saved; retry after Retry-After seconds",
     }
     return {
         status: {

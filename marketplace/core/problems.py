@@ -55,6 +55,7 @@ def _status_title(status: int) -> str:
         422: _("Invalid input"),
         429: _("Too many attempts"),
         500: _("Something went wrong"),
+        503: _("Busy, try again"),
     }
     return titles.get(status, _("Error"))
 
@@ -176,10 +177,30 @@ async def unstorable_input_handler(request: Request, exc: Exception) -> Response
     return _html_error(request, 400, detail)
 
 
+BUSY_RETRY_SECONDS = 2
+
+
+async def database_busy_handler(request: Request, exc: Exception) -> Response:
+    """A lock or statement timeout, a locked SQLite file, no free connection: the request
+    waited as long as it may. Nothing was saved (the transaction rolled back); say so and
+    ask for a retry instead of hanging or answering 500."""
+    log.warning("database busy on %s: %s", request.url.path, str(exc).splitlines()[0][:200])
+    detail = _("The marketplace is very busy right now and nothing was saved. Please try "
+               "again in a moment.")
+    headers = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+    if is_api(request.url.path):
+        return problem(503, _status_title(503), detail, slug="busy", instance=request.url.path,
+                       headers=headers)
+    return _html_error(request, 503, detail, headers)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
-    from sqlalchemy.exc import DataError
+    from sqlalchemy.exc import DataError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+    app.add_exception_handler(OperationalError, database_busy_handler)
+    app.add_exception_handler(PoolTimeout, database_busy_handler)
     app.add_exception_handler(OverflowError, unstorable_input_handler)
     app.add_exception_handler(DataError, unstorable_input_handler)
     app.add_exception_handler(errors.MarketplaceError, marketplace_error_handler)

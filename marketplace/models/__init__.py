@@ -38,7 +38,15 @@ from marketplace.models.orders import (
     StockReservation,
 )
 from marketplace.models.outbox import OutboxMessage
-from marketplace.models.payments import LedgerEntry, LedgerTransaction, Refund, StripeEvent
+from marketplace.models.payments import (
+    LedgerEntry,
+    LedgerTransaction,
+    PaymentAttempt,
+    PaymentAttemptStatus,
+    Refund,
+    RefundStatus,
+    StripeEvent,
+)
 from marketplace.models.producer import (
     Community,
     GroupInvitation,
@@ -48,7 +56,7 @@ from marketplace.models.producer import (
     PayoutMethod,
     ProducerGroup,
 )
-from marketplace.models.user import ApiToken, LoginAttempt, Role, User, UserRole
+from marketplace.models.user import ApiToken, LoginAttempt, Role, User, UserRole, UserSession
 
 __all__ = [
     "CapacityBooking",
@@ -58,6 +66,10 @@ __all__ = [
     "FulfilmentStatus",
     "LedgerEntry",
     "LedgerTransaction",
+    "PaymentAttempt",
+    "PaymentAttemptStatus",
+    "RefundStatus",
+    "UserSession",
     "Order",
     "OrderLine",
     "OrderStatus",

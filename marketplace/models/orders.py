@@ -73,6 +73,12 @@ class Order(SQLModel, table=True):
                                 ondelete="SET NULL")
     cart_id: int | None = Field(default=None, foreign_key="cart.id", ondelete="SET NULL")
     idempotency_key: str | None = Field(default=None, max_length=80)
+    idempotency_fingerprint: str | None = Field(
+        default=None, max_length=64,
+        description="SHA-256 of what was asked with the key: the same key with another "
+        "request is refused")
+    client_ip: str | None = Field(default=None, max_length=45, index=True,
+                                  description="Where the order was placed from (limits)")
     status: str = Field(default=OrderStatus.PENDING_PAYMENT, max_length=20, index=True)
     email: str = Field(max_length=254)
     phone: str = Field(default="", max_length=20)

@@ -1,10 +1,23 @@
 """Payments, refunds, Stripe events received, and the double-entry ledger."""
 
 from datetime import datetime
+from enum import StrEnum
 
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from marketplace.models.base import created_at_field, time_field
+
+
+class RefundStatus(StrEnum):
+    """``pending``: recorded here, not yet confirmed by the processor (the amount is held
+    against the order so no other refund can exceed what was paid); ``succeeded``: the
+    processor refunded it and the ledger shows it; ``failed``: the processor refused it and
+    the held amount was given back."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
 
 
 class Refund(SQLModel, table=True):
@@ -13,10 +26,50 @@ class Refund(SQLModel, table=True):
     order_line_id: int | None = Field(default=None, foreign_key="order_line.id",
                                       ondelete="SET NULL")
     amount_cents: int = Field(description="Refunded to the buyer, US cents")
+    status: str = Field(default=RefundStatus.SUCCEEDED, max_length=12, index=True)
+    idempotency_key: str | None = Field(
+        default=None, max_length=80, unique=True,
+        description="Sent to the processor with the refund, so a retry never refunds twice")
+    plan: list = Field(default_factory=list, sa_type=JSON, description=(
+        "How the amount is spread: [{line_id | fulfilment_id, group_id, cents, "
+        "producer_cents, commission_cents}], fixed when the refund is recorded"))
     stripe_refund_id: str | None = Field(default=None, max_length=64, unique=True)
     reason: str = Field(default="", max_length=500)
+    failure: str = Field(default="", max_length=300, description="Why the processor refused")
+    attempts: int = Field(default=0, description="Calls made to the processor so far")
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = created_at_field()
+    settled_at: datetime | None = time_field()
+
+
+class PaymentAttemptStatus(StrEnum):
+    """``creating``: recorded, the PaymentIntent not known yet; ``created``: the intent
+    exists and is remembered on the order; ``confirmed``: the charge was attempted (its
+    outcome is the intent's status); ``abandoned``: no intent was made (or it was never
+    confirmed) and the attempt is closed."""
+
+    CREATING = "creating"
+    CREATED = "created"
+    CONFIRMED = "confirmed"
+    ABANDONED = "abandoned"
+
+
+class PaymentAttempt(SQLModel, table=True):
+    """One press of "Pay" on an order: recorded and committed before Stripe is called, so
+    a PaymentIntent is never created without this marketplace knowing of it."""
+
+    __tablename__ = "payment_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="order.id", index=True, ondelete="CASCADE")
+    idempotency_key: str = Field(max_length=120, unique=True)
+    payment_method: str = Field(max_length=200)
+    status: str = Field(default=PaymentAttemptStatus.CREATING, max_length=12, index=True)
+    intent_id: str | None = Field(default=None, max_length=64, index=True)
+    intent_status: str = Field(default="", max_length=40)
+    error: str = Field(default="", max_length=300)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
 
 
 class StripeEvent(SQLModel, table=True):

@@ -58,6 +58,24 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = time_field()
 
 
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The session cookie carries a random token whose SHA-256 is
+    kept here; logging out, a password change or reset revokes the row, so a copied cookie
+    stops working at once."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = created_at_field()
+    last_seen_at: datetime = created_at_field()
+    expires_at: datetime = time_field(nullable=False)
+    revoked_at: datetime | None = time_field()
+    ip: str = Field(default="", max_length=45)
+    user_agent: str = Field(default="", max_length=200)
+
+
 class LoginAttempt(SQLModel, table=True):
     """A failed log-in, kept for throttling (per account and per IP address)."""
 

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from marketplace import audit
 from marketplace.auth.deps import AdminUser
 from marketplace.catalog.views import localized
-from marketplace.core.forms import form_values
+from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import Conflict, ValidationFailed
@@ -87,9 +87,9 @@ def detail(number: str, request: Request, session: SessionDep, admin: AdminUser)
 
 
 @router.post("/admin/orders/{number}/refund")
-async def refund(number: str, request: Request, session: SessionDep, admin: AdminUser):
+def refund(number: str, request: Request, form: FormDep, session: SessionDep, admin: AdminUser):
     order = orders.get_by_number(session=session, number=number[:24])
-    values = form_values(await request.form())
+    values = form_values(form)
     line = values.get("line_id", "")
     target = line if line.isdigit() else "order"
     gateway = getattr(request.app.state, "gateway", None) or _NoGateway()
@@ -114,9 +114,9 @@ async def refund(number: str, request: Request, session: SessionDep, admin: Admi
 
 
 @router.post("/admin/orders/{number}/cancel")
-async def cancel(number: str, request: Request, session: SessionDep, admin: AdminUser):
+def cancel(number: str, request: Request, form: FormDep, session: SessionDep, admin: AdminUser):
     order = orders.get_by_number(session=session, number=number[:24])
-    values = form_values(await request.form())
+    values = form_values(form)
     try:
         with session.begin_nested():
             orders.cancel_unpaid(session=session, actor=admin, order=order,

@@ -6,7 +6,7 @@ from fastapi.responses import RedirectResponse
 
 from marketplace.auth.deps import CurrentUser, SettingsDep
 from marketplace.catalog.views import localized
-from marketplace.core.forms import form_values
+from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import BadRequest, InvalidTransition, ValidationFailed
@@ -50,9 +50,9 @@ def fulfilments(request: Request, session: SessionDep, user: CurrentUser):
 
 
 @router.post("/dashboard/orders/{fulfilment_id}/status")
-async def move(fulfilment_id: int, request: Request, session: SessionDep,
-               settings: SettingsDep, user: CurrentUser):
-    values = form_values(await request.form())
+def move(fulfilment_id: int, request: Request, form: FormDep, session: SessionDep,
+         settings: SettingsDep, user: CurrentUser):
+    values = form_values(form)
     try:
         to = FulfilmentStatus(values.get("to", ""))
     except ValueError as exc:

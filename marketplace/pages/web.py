@@ -16,9 +16,9 @@ HOME_PIECES = 8
 
 
 @router.get("/")
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     """Served from the page cache for anonymous visitors, like the catalog."""
-    return await views.page(request, _home)
+    return views.page(request, _home)
 
 
 def _home(request: Request, session: Session) -> tuple[Response, datetime | None]:

@@ -11,7 +11,7 @@ from marketplace import geo
 from marketplace.auth.deps import CurrentUser, OptionalUser, SettingsDep, StorageDep
 from marketplace.catalog import photos
 from marketplace.catalog import service as catalog
-from marketplace.core.forms import form_values, parse_form
+from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import Gone, ValidationFailed
@@ -58,8 +58,7 @@ def apply_form(request: Request, user: CurrentUser):
 
 
 @router.post("/groups/apply")
-async def apply(request: Request, session: SessionDep, user: CurrentUser):
-    form = await request.form()
+def apply(request: Request, form: FormDep, session: SessionDep, user: CurrentUser):
     values, crafts = form_values(form), form.getlist("crafts")
     context = {**APPLY, "submit_label": _("Send the application")}
     if form.get("step", "save") != "save":  # a "Next" button: show the next address level
@@ -113,10 +112,10 @@ def dashboard(request: Request, session: SessionDep, storage: StorageDep, user: 
 
 
 @router.post("/dashboard/groups/{group_id}/invite")
-async def invite(group_id: int, request: Request, session: SessionDep, settings: SettingsDep,
-                 storage: StorageDep, user: CurrentUser):
+def invite(group_id: int, request: Request, form: FormDep, session: SessionDep,
+           settings: SettingsDep, storage: StorageDep, user: CurrentUser):
     group = service.get_group(session=session, group_id=group_id)
-    values = form_values(await request.form())
+    values = form_values(form)
     try:
         data = parse_form(InvitationIn, {"email": values.get("email", "").strip(),
                                          "role": values.get("role") or GroupRole.MEMBER})
@@ -131,10 +130,10 @@ async def invite(group_id: int, request: Request, session: SessionDep, settings:
 
 
 @router.post("/dashboard/groups/{group_id}/payout")
-async def payout(group_id: int, request: Request, session: SessionDep, settings: SettingsDep,
-                 storage: StorageDep, user: CurrentUser):
+def payout(group_id: int, request: Request, form: FormDep, session: SessionDep,
+           settings: SettingsDep, storage: StorageDep, user: CurrentUser):
     group = service.get_group(session=session, group_id=group_id)
-    values = form_values(await request.form())
+    values = form_values(form)
     fields = ("method", "account_name", "account_number", "bank_name")
     data = {key: values.get(key, "").strip() for key in fields}
     data["bank_name"] = data["bank_name"] or None
@@ -166,10 +165,9 @@ def edit_form(group_id: int, request: Request, session: SessionDep, user: Curren
 
 
 @router.post("/dashboard/groups/{group_id}/edit")
-async def edit(group_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def edit(group_id: int, request: Request, form: FormDep, session: SessionDep, user: CurrentUser):
     group = service.get_group(session=session, group_id=group_id)
     service.require_member(session=session, user=user, group_id=group.id)
-    form = await request.form()
     values, crafts = form_values(form), form.getlist("crafts")
     if form.get("step", "save") != "save":
         return _group_form(request, "producers/edit.html", _edit_context(group), values, crafts)

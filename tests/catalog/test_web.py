@@ -356,7 +356,28 @@ def test_the_version_reader_survives_a_dropped_connection(engine, session):
 
     reader = VersionReader(engine)
     before = reader.read()
-    reader.local.raw.dbapi_connection.close()  # e.g. the database restarted
+    reader.idle.queue[-1].dbapi_connection.close()  # e.g. the database restarted
     bump(session=session)
     session.commit()
     assert reader.read() == before + 1
+    assert reader.idle.qsize() == 1  # replaced, not leaked
+
+
+def test_the_version_reader_keeps_at_most_its_size_of_connections(engine):
+    import threading
+
+    from marketplace.catalog.views import VersionReader
+
+    reader = VersionReader(engine, size=2)
+    barrier = threading.Barrier(8)
+
+    def read():
+        barrier.wait()
+        return reader.read()
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert reader.idle.qsize() <= 2

@@ -5,15 +5,10 @@ port so localstripe can deliver its own webhooks, and paid orders."""
 import hashlib
 import hmac
 import json
-import socket
-import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 import stripe
-import uvicorn
 from sqlmodel import select
 
 from marketplace.integrations.stripe import localstripe as localstripe_server
@@ -24,7 +19,6 @@ from tests.factories import address, cart_with
 
 VISA = "4242424242424242"
 DECLINED_ON_CHARGE = "4000000000000341"
-SERVER_START_TIMEOUT = 15.0
 
 
 @pytest.fixture
@@ -103,38 +97,10 @@ def reload(session, order: Order) -> Order:
     return session.exec(select(Order).where(Order.id == order.id)).one()
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our server
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="session")
-def live_app(app):
-    """The session's app served by uvicorn on 127.0.0.1 and a free port (so localstripe can
-    deliver webhooks to it); yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                              name="payments-live-app", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(f"{base_url}/healthz"):
-            if not thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail(f"the app did not answer {base_url}/healthz")
-            time.sleep(0.05)
-        yield base_url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+def live_app(live_server):
+    """The session's app on a real port, so localstripe can deliver webhooks to it."""
+    return live_server
 
 
 @pytest.fixture

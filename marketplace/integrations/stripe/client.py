@@ -10,6 +10,7 @@ import logging
 from urllib.parse import urlsplit
 
 from marketplace.config import Settings
+from marketplace.db import ensure_off_event_loop
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.payments.gateway import CardDeclined, GatewayUnavailable, Intent
@@ -84,6 +85,7 @@ class StripeGateway:
     def _call(self, what: str, func, *args, **kwargs):
         import stripe
 
+        ensure_off_event_loop(f"Stripe {what}")
         try:
             return func(*args, **kwargs).to_dict()
         except stripe.CardError as exc:
