@@ -65,6 +65,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
-# Behind a reverse proxy on another host, set FORWARDED_ALLOW_IPS (read by uvicorn) so
-# X-Forwarded-Proto/For are trusted, and MARKETPLACE_HTTPS=true when served over HTTPS.
+# Behind a reverse proxy, set MARKETPLACE_TRUSTED_PROXIES to its addresses (IPs or CIDRs) so
+# its X-Forwarded-For/Proto are trusted, and MARKETPLACE_HTTPS=true when served over HTTPS.
 CMD ["sh", "-c", "marketplace migrate && exec marketplace serve --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-4}"]

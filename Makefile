@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 LOCALE_DIR := marketplace/locale
+PORT ?= 8000
 
 .PHONY: run test install install-test catalogs translations migrate demo-data browser lint bench clean
 
-run: install migrate demo-data ## install, migrate, load demo data, serve on http://127.0.0.1:8000
-	$(BIN)/marketplace serve --host 127.0.0.1 --port 8000
+run: install migrate demo-data ## install, migrate, load demo data, serve on http://127.0.0.1:$(PORT) with the worker
+	$(BIN)/marketplace serve --host 127.0.0.1 --port $(PORT) --worker
 
 test: install-test browser ## install test needs and run the whole suite
 	$(BIN)/pytest -q
@@ -32,8 +33,8 @@ catalogs: $(STAMP) ## compile the English and Khmer message catalogs
 	$(BIN)/pybabel compile -d $(LOCALE_DIR) -D messages
 
 translations: $(STAMP) ## extract strings and update the .po files (then translate km)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o $(LOCALE_DIR)/messages.pot --no-location --omit-header --sort-output .
-	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o $(LOCALE_DIR)/messages.pot --no-location --omit-header --sort-output --no-wrap .
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching --no-wrap
 
 migrate: install
 	mkdir -p var

@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from marketplace import api, ops, web
 from marketplace.catalog.cache import PageCache
 from marketplace.config import BASE_DIR, Settings, get_settings
-from marketplace.core import problems
+from marketplace.core import limits, openapi, problems
 from marketplace.core.middleware import RequestContextMiddleware
 from marketplace.db import service_engine
 from marketplace.integrations.stripe import StripeGateway, csp_sources, localstripe
@@ -90,6 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.page_cache = PageCache()
     app.state.gateway = StripeGateway(settings)
 
+    # Innermost middleware (the error page needs the session): oversized bodies (413) and
+    # NUL characters (422) are refused before routing, authentication or parsing.
+    limits.install(app, settings)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         payment_sources=csp_sources(settings),
     )
     problems.install(app)
+    openapi.install(app)  # /openapi.json documents every error an operation can answer
     app.mount("/static", StaticFiles(directory=BASE_DIR / "static"), name="static")
     app.mount("/media", MediaFiles(directory=media_root, check_dir=False), name="media")
     _mount_api_docs(app)

@@ -1,5 +1,9 @@
 """The ``marketplace`` command: serve, migrate, demo data, users, the outbox worker."""
 
+import logging
+import os
+import subprocess
+import sys
 import time
 from typing import Annotated
 
@@ -30,21 +34,77 @@ def _progress() -> Progress:
     )
 
 
+def _local_url(host: str, port: int) -> str:
+    """The address a browser on this machine uses for ``host:port``."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - naming it, not binding it
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _stop_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
+    """Linux: the child gets SIGTERM if ``serve`` dies without stopping it (kill -9)."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _start_worker() -> subprocess.Popen:
+    """``marketplace worker`` as a child process, in its own session: a Ctrl-C reaches
+    ``serve`` only, which then stops the worker (``_stop_worker``)."""
+    console.print("Starting the background worker (marketplace worker).")
+    return subprocess.Popen([sys.executable, "-m", "marketplace.cli", "worker"],  # noqa: S603
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=_stop_with_parent if sys.platform == "linux" else None)
+
+
+def _stop_worker(process: subprocess.Popen | None, timeout: float = 10.0) -> None:
+    """Interrupt the worker (it rolls back what it was doing); kill it if it hangs."""
+    import signal
+
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
     reload: Annotated[bool, typer.Option(help="Reload on code changes")] = False,
+    worker: Annotated[bool | None, typer.Option(
+        "--worker/--no-worker", show_default=False,
+        help="Also run the background worker (marketplace worker) as a child process, "
+             "stopped with the server. Default: on in development, off otherwise")] = None,
 ) -> None:
-    """Serve the web application with uvicorn."""
+    """Serve the web application with uvicorn (in development, with the background worker)."""
     import uvicorn
 
-    get_settings()  # refuse to start with an unsafe configuration before forking workers
-    uvicorn.run(
-        "marketplace.app:create_app", factory=True, host=host, port=port, workers=workers,
-        reload=reload, proxy_headers=True, access_log=False,
-    )
+    from marketplace.core.clientip import uvicorn_proxy_options
+
+    settings = get_settings()  # refuse an unsafe configuration before forking workers
+    development = settings.environment == "development"
+    if development and "base_url" not in settings.model_fields_set:
+        # Links, QR codes and the localstripe webhook follow the port served, so a second
+        # instance on another port gets its own card payments (the processes inherit it).
+        os.environ["MARKETPLACE_BASE_URL"] = _local_url(host, port)
+        get_settings.cache_clear()
+    child = _start_worker() if (development if worker is None else worker) else None
+    try:
+        uvicorn.run(
+            "marketplace.app:create_app", factory=True, host=host, port=port, workers=workers,
+            reload=reload, access_log=False, **uvicorn_proxy_options(settings),
+        )
+    finally:
+        _stop_worker(child)
 
 
 @app.command()
@@ -162,24 +222,31 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Process what is due, then exit")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between polls")] = 2.0,
 ) -> None:
-    """Background jobs: release unpaid orders' stock after their reservation, send emails.
+    """Background jobs: finish refunds and payments left pending (asking Stripe), release
+    unpaid orders' stock after their reservation, send emails.
 
     Safe to run on several machines at once.
     """
-    from marketplace.db import transaction
-    from marketplace.notifications.delivery import deliver_pending
-    from marketplace.orders.service import expire_unpaid
+    from marketplace import jobs
 
-    settings = get_settings()
+    settings, gateway = jobs.gateway_for(get_settings())
     engine = _engine()
     while True:
-        with transaction(engine) as session:
-            expired = expire_unpaid(session=session)
-        if expired:
-            console.print(f"Released the stock of {expired} unpaid order(s).")
-        sent = deliver_pending(engine, settings)
-        if sent:
-            console.print(f"Delivered {sent} email(s).")
+        try:
+            done = jobs.run_once(engine, settings, gateway)
+        except Exception:  # a database or Stripe outage: log it and try again next round
+            if once:
+                raise
+            logging.getLogger("marketplace.worker").exception("worker pass failed")
+            time.sleep(interval)
+            continue
+        if done.refunds or done.payments:
+            console.print(f"Reconciled {done.refunds} refund(s) and {done.payments} "
+                          "payment attempt(s) with Stripe.")
+        if done.expired:
+            console.print(f"Released the stock of {done.expired} unpaid order(s).")
+        if done.emails:
+            console.print(f"Delivered {done.emails} email(s).")
         if once:
             break
         time.sleep(interval)

@@ -38,8 +38,22 @@ class Settings(BaseSettings):
     email_token_max_age: int = 3 * 24 * 3600
     password_reset_max_age: int = 3600
     api_token_days: int = 90
-    login_max_failures: int = 10
-    login_window_seconds: int = 15 * 60
+    login_window_seconds: int = Field(
+        default=3600, ge=1, description="Failed log-ins older than this are forgotten")
+    login_free_failures: int = Field(
+        default=5, ge=1, description="Failures for one account from one client before each "
+        "next attempt must wait")
+    login_client_free_failures: int = Field(
+        default=50, ge=1, description="Failures from one client (any accounts) before each "
+        "next attempt from it must wait")
+    login_delay_seconds: int = Field(
+        default=10, ge=1, description="First wait after those failures; doubles with each "
+        "further failure")
+    login_max_delay_seconds: int = Field(
+        default=900, ge=1, description="Longest wait between two log-in attempts")
+    trusted_proxies: str = Field(
+        default="", description="Comma-separated IP addresses or CIDR networks of the reverse "
+        "proxies whose X-Forwarded-For is believed; empty: nobody's")
     khr_per_usd: int = Field(default=4100, description="Riel per US dollar for display")
     log_level: str = "INFO"
     seal_signing_key: str | None = Field(
@@ -53,6 +67,15 @@ class Settings(BaseSettings):
     card_fee_basis_points: int = Field(default=290, description="Card fee rate (290 = 2.9%)")
     card_fee_fixed_cents: int = Field(default=30, description="Card fee per payment, US cents")
     reservation_minutes: int = Field(default=15, description="Unpaid orders hold stock this long")
+    max_unpaid_orders: int = Field(
+        default=3, ge=1, description="Unpaid orders (still holding stock) one cart or one "
+        "account may have at once; the next is refused until one is paid or cancelled")
+    max_unpaid_orders_per_address: int = Field(
+        default=20, ge=1, description="Unpaid orders placed from one client address at once "
+        "(higher than per cart: many buyers share a mobile carrier's address)")
+    order_link_days: int = Field(
+        default=90, ge=1, description="The signed link in an order email opens the order in "
+        "any browser for this many days")
     stripe_secret_key: str | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
@@ -62,6 +85,28 @@ class Settings(BaseSettings):
     localstripe_port: int = Field(
         default=8420, description="Development: localstripe port when no Stripe key is set")
     complaints_per_hour: int = 5
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=0, description="Largest request body (JSON, forms) in bytes; "
+        "a bigger one is refused with 413 before it is read")
+    max_upload_bytes: int = Field(
+        default=15 * 1024 * 1024, ge=0, description="Largest request body of a photo upload "
+        "in bytes; a bigger one is refused with 413 before it is read")
+    max_image_pixels: int = Field(
+        default=40_000_000, ge=1, description="Photos with more pixels are refused (422) "
+        "before they are decoded")
+    image_decode_budget_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1, description="Most memory a photo may need to be "
+        "decoded (PNG, WebP and progressive JPEG are decoded in full); a larger one is refused")
+
+    @model_validator(mode="after")
+    def _check_trusted_proxies(self) -> "Settings":
+        from marketplace.core.clientip import parse_networks
+
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise ValueError(f"MARKETPLACE_TRUSTED_PROXIES: {exc}") from exc
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

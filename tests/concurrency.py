@@ -57,9 +57,16 @@ class HealthProbe:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="health-probe", daemon=True)
         self._thread.start()
+        self._wait_for_answer_after(0)  # probing before the race starts
         return self
 
+    def _wait_for_answer_after(self, seen: int) -> None:
+        deadline = time.monotonic() + HEALTHY_WITHIN * 2
+        while len(self.timings) <= seen and time.monotonic() < deadline:
+            time.sleep(0.005)
+
     def __exit__(self, *_exc) -> None:
+        self._wait_for_answer_after(len(self.timings))  # and one more after it
         self._stop.set()
         self._thread.join(timeout=HEALTHY_WITHIN * 3)
 
@@ -81,6 +88,6 @@ class HealthProbe:
         return max(self.timings, default=0.0)
 
     def assert_healthy(self) -> None:
-        assert len(self.timings) >= 3, "the health probe hardly ran"
+        assert len(self.timings) >= 2, f"the probe hardly ran: {self.timings} {self.failures}"
         assert not self.failures, f"/healthz failed: {self.failures}"
         assert self.slowest < HEALTHY_WITHIN, f"/healthz took {self.slowest:.2f}s"

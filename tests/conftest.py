@@ -195,7 +195,10 @@ def live_server(app):
     port = sock.getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
 
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    from marketplace.core.clientip import uvicorn_proxy_options
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+                            **uvicorn_proxy_options(app.state.settings))
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name="live-server", daemon=True)

@@ -10,11 +10,12 @@ from marketplace.auth.deps import CurrentUser, SettingsDep
 from marketplace.auth.schemas import (
     ApiTokenPublic,
     ApiTokensPublic,
+    SignupAccepted,
     SignupIn,
     TokenOut,
     UserPublic,
 )
-from marketplace.auth.web import client_ip
+from marketplace.core.clientip import client_ip
 from marketplace.core.openapi import problems
 from marketplace.core.problems import problem
 from marketplace.db import SessionDep
@@ -37,14 +38,23 @@ def _public(session, user: User) -> UserPublic:
 
 @router.post(
     "/users",
-    status_code=status.HTTP_201_CREATED,
-    summary="Create an account",
-    description="Creates a buyer account and emails a verification link.",
-    responses=problems(409, 422),
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Sign up",
+    description=(
+        "Creates a buyer account and emails a link to verify the address; log in "
+        "(`POST /api/v1/auth/token`) once it is verified. The answer is the same 202 whether "
+        "or not the address already has an account, so sign-up does not reveal who has one: "
+        "the holder of an existing account is emailed instead (with links to log in and to "
+        "choose a new password), and no second account is made."
+    ),
+    responses=problems(422),
 )
-def create_user(data: SignupIn, session: SessionDep, settings: SettingsDep) -> UserPublic:
-    user = service.signup(session=session, settings=settings, data=data)
-    return _public(session, user)
+def create_user(data: SignupIn, session: SessionDep, settings: SettingsDep) -> SignupAccepted:
+    email = service.request_signup(session=session, settings=settings, data=data)
+    return SignupAccepted(
+        email=email,
+        detail=_("We sent an email to this address. Follow its link to continue."),
+    )
 
 
 @router.get("/users/me", summary="The current user", responses=problems(401))
@@ -56,8 +66,15 @@ def me(session: SessionDep, user: CurrentUser) -> UserPublic:
     "/auth/token",
     summary="Issue a bearer token",
     description=(
-        "OAuth2 password flow. After 10 failed attempts for one account or address within "
-        "15 minutes the answer is 429 with Retry-After."
+        "OAuth2 password flow; the email address must be verified (403 otherwise). Failed "
+        "attempts slow the client down, never the account: after a few failures for one "
+        "account from one client address (`MARKETPLACE_LOGIN_FREE_FAILURES`, default 5), or "
+        "many from one address for any accounts (`MARKETPLACE_LOGIN_CLIENT_FREE_FAILURES`, "
+        "default 50), the next attempt from that address must wait: 429 with `Retry-After` "
+        "(seconds). The wait starts at `MARKETPLACE_LOGIN_DELAY_SECONDS` and doubles with "
+        "each further failure up to `MARKETPLACE_LOGIN_MAX_DELAY_SECONDS`. The same account "
+        "from another address is not affected; a successful log-in clears that address's "
+        "failures. A password change or reset revokes every token of the account."
     ),
     responses=problems(401, 403, 422, 429),
 )

@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from marketplace.auth import roles, service
+from marketplace.auth import roles, service, sessions
 from marketplace.config import Settings
+from marketplace.core.clientip import client_ip
 from marketplace.db import SessionDep
 from marketplace.errors import Forbidden, NotAuthenticated
 from marketplace.media.storage import Storage
@@ -30,16 +31,20 @@ StorageDep = Annotated[Storage, Depends(get_storage)]
 
 
 def _session_user(request: Request, session) -> User | None:
+    """The user of the browser's live server-side session (``auth.sessions``), or None."""
     if "session" not in request.scope:
         return None
-    uid = request.session.get("uid")
-    if not uid:
+    raw = request.session.get(sessions.COOKIE_KEY)
+    if not raw or not isinstance(raw, str):
         return None
-    user = session.get(User, uid)
-    if user is None or not user.is_active or request.session.get("sv") != user.session_version:
-        request.session.pop("uid", None)
-        request.session.pop("sv", None)
+    row = sessions.live(session=session, raw=raw)
+    user = session.get(User, row.user_id) if row is not None else None
+    if user is None or not user.is_active:
+        request.session.pop(sessions.COOKIE_KEY, None)
         return None
+    sessions.touch(session=session, settings=request.app.state.settings, row=row,
+                   ip=client_ip(request))
+    request.state.session_id = row.id
     return user
 
 

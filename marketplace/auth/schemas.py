@@ -29,6 +29,24 @@ class SignupIn(BaseModel):
     )
 
 
+class SignupAccepted(BaseModel):
+    """The answer to a sign-up: the same whether or not the address already has an account."""
+
+    email: str
+    detail: str
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "sokha@example.com",
+                    "detail": "We sent an email to this address. Follow its link to continue.",
+                }
+            ]
+        }
+    )
+
+
 class LoginIn(BaseModel):
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]

@@ -2,10 +2,11 @@
 
 from datetime import timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
+from marketplace.auth import sessions, throttle
 from marketplace.auth.schemas import SignupIn
 from marketplace.config import Settings
 from marketplace.core import security
@@ -13,11 +14,10 @@ from marketplace.errors import (
     EmailTaken,
     Gone,
     NotFound,
-    TooManyRequests,
     ValidationFailed,
 )
 from marketplace.i18n import gettext as _
-from marketplace.models import ApiToken, LoginAttempt, User, UserRole, utcnow
+from marketplace.models import ApiToken, User, UserRole, utcnow
 from marketplace.notifications.service import queue_email
 
 VERIFY_PURPOSE = "verify-email"
@@ -40,7 +40,7 @@ def roles_of(*, session: Session, user: User) -> set[str]:
 
 
 def signup(*, session: Session, settings: Settings, data: SignupIn) -> User:
-    """Create an account and queue the verification email."""
+    """Create an account and queue the verification email (EmailTaken if it exists)."""
     email = normalize_email(data.email)
     if get_by_email(session=session, email=email):
         raise EmailTaken()
@@ -50,14 +50,46 @@ def signup(*, session: Session, settings: Settings, data: SignupIn) -> User:
         password_hash=security.hash_password(data.password),
         locale=data.locale,
     )
-    session.add(user)
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # added inside: a lost race leaves the session usable
+            session.add(user)
             session.flush()
     except IntegrityError as exc:  # two sign-ups racing for one address
         raise EmailTaken() from exc
     send_verification(session=session, settings=settings, user=user)
     return user
+
+
+def request_signup(*, session: Session, settings: Settings, data: SignupIn) -> str:
+    """Sign-up as the public sees it: it never tells whether the address has an account.
+
+    A new address gets an account and the verification email; the holder of an existing
+    account is emailed that someone tried to sign up, with links to log in and to choose a
+    new password. Returns the normalised address, the same either way.
+    """
+    email = normalize_email(data.email)
+    existing = get_by_email(session=session, email=email)
+    if existing is None:
+        try:
+            return signup(session=session, settings=settings, data=data).email
+        except EmailTaken:  # a concurrent sign-up won
+            existing = get_by_email(session=session, email=email)
+    else:
+        security.hash_password(data.password)  # the same work (and time) as a real sign-up
+    if existing is not None and existing.is_active:
+        queue_email(
+            session=session,
+            to=existing.email,
+            template="signup_existing",
+            context={
+                "user": existing,
+                "login_url": f"{settings.base_url}/auth/login",
+                "reset_url": _reset_url(settings, existing),
+                "minutes": settings.password_reset_max_age // 60,
+            },
+            locale=existing.locale,
+        )
+    return email
 
 
 def send_verification(*, session: Session, settings: Settings, user: User) -> None:
@@ -96,29 +128,15 @@ def verify_email(*, session: Session, settings: Settings, token: str) -> User:
     return user
 
 
-def check_throttle(*, session: Session, settings: Settings, email: str, ip: str) -> None:
-    """Refuse with 429 once an account or an address has too many recent failures."""
-    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    for column, value in ((LoginAttempt.email, normalize_email(email)), (LoginAttempt.ip, ip)):
-        count, oldest = session.exec(
-            select(func.count(), func.min(LoginAttempt.created_at)).where(
-                column == value, LoginAttempt.created_at >= since
-            )
-        ).one()
-        if count >= settings.login_max_failures:
-            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=since.tzinfo)
-            retry = (oldest + timedelta(seconds=settings.login_window_seconds)) - utcnow()
-            raise TooManyRequests(int(retry.total_seconds()) + 1)
-
-
 def authenticate(
     *, session: Session, settings: Settings, email: str, password: str, ip: str
 ) -> User | None:
     """The user for these credentials, or None (the failure is recorded for throttling).
 
-    Returns instead of raising so the request still commits the recorded failure.
+    Returns instead of raising so the request still commits the recorded failure; raises
+    TooManyRequests while this client must wait (see ``throttle``).
     """
-    check_throttle(session=session, settings=settings, email=email, ip=ip)
+    throttle.check(session=session, settings=settings, email=email, ip=ip)
     user = get_by_email(session=session, email=email)
     if user is None:
         security.verify_password(security.dummy_hash(), password)  # same cost as a real check
@@ -126,18 +144,32 @@ def authenticate(
         if security.needs_rehash(user.password_hash):
             user.password_hash = security.hash_password(password)
             session.add(user)
+        throttle.forget_failures(session=session, email=email, ip=ip)
         return user
-    session.add(LoginAttempt(email=normalize_email(email)[:254], ip=ip[:45]))
+    throttle.record_failure(session=session, email=email, ip=ip)
     return None
 
 
+def end_all_access(*, session: Session, user: User) -> None:
+    """Sign the account out everywhere: every browser session and every API token end.
+    (Also what deactivating an account should call.)"""
+    sessions.revoke_all(session=session, user=user)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def change_password(*, session: Session, user: User, current: str, new: str) -> User:
-    """Set a new password after checking the current one; other sessions end."""
+    """Set a new password after checking the current one. Every session and API token of
+    the account ends (the caller starts a fresh session for the browser that changed it)."""
     if not security.verify_password(user.password_hash, current):
         raise ValidationFailed({"current_password": _("The current password is not correct.")})
     user.password_hash = security.hash_password(new)
-    user.session_version += 1
     session.add(user)
+    end_all_access(session=session, user=user)
     return user
 
 
@@ -145,21 +177,26 @@ def _reset_fingerprint(user: User) -> str:
     return security.digest(user.password_hash)[:16]
 
 
+def _reset_url(settings: Settings, user: User) -> str:
+    """A one-time link that sets a new password (it stops working once the password changes)."""
+    token = security.sign(
+        settings.secret_key, RESET_PURPOSE, {"uid": user.id, "fp": _reset_fingerprint(user)}
+    )
+    return f"{settings.base_url}/auth/reset/{token}"
+
+
 def request_password_reset(*, session: Session, settings: Settings, email: str) -> None:
     """Email a one-time reset link if the account exists (the answer is the same either way)."""
     user = get_by_email(session=session, email=email)
     if user is None or not user.is_active:
         return
-    token = security.sign(
-        settings.secret_key, RESET_PURPOSE, {"uid": user.id, "fp": _reset_fingerprint(user)}
-    )
     queue_email(
         session=session,
         to=user.email,
         template="password_reset",
         context={
             "user": user,
-            "url": f"{settings.base_url}/auth/reset/{token}",
+            "url": _reset_url(settings, user),
             "minutes": settings.password_reset_max_age // 60,
         },
         locale=user.locale,
@@ -181,13 +218,14 @@ def user_for_reset_token(*, session: Session, settings: Settings, token: str) ->
 
 
 def reset_password(*, session: Session, settings: Settings, token: str, new: str) -> User:
-    """Set the password from a reset link; the link stops working and sessions end."""
+    """Set the password from a reset link; the link stops working, and every session and
+    API token of the account ends."""
     user = user_for_reset_token(session=session, settings=settings, token=token)
     user.password_hash = security.hash_password(new)
-    user.session_version += 1
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()  # the link proved the address
     session.add(user)
+    end_all_access(session=session, user=user)
     return user
 
 

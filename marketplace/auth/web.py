@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from marketplace.auth import service
+from marketplace.auth import service, sessions
 from marketplace.auth.deps import CurrentUser, OptionalUser, SettingsDep
 from marketplace.auth.schemas import (
     EmailIn,
@@ -15,11 +15,12 @@ from marketplace.auth.schemas import (
     PasswordResetIn,
     SignupIn,
 )
+from marketplace.core.clientip import client_ip  # other domains import it from here too
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.middleware import LANG_COOKIE
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
-from marketplace.errors import EmailTaken, Gone, ValidationFailed
+from marketplace.errors import Gone, TooManyRequests, ValidationFailed
 from marketplace.i18n import LOCALES, current_locale
 from marketplace.i18n import gettext as _
 
@@ -38,18 +39,24 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def start_session(request: Request, user) -> None:
-    """Begin a fresh signed session for ``user`` (a new CSRF token with it). The browser's
-    cart (merged into the account's on the next cart page) and its orders are kept."""
+def start_session(request: Request, session, settings, user) -> None:
+    """Begin a fresh server-side session for ``user`` in this browser (a new CSRF token with
+    it); the browser's previous session ends. The browser's cart (merged into the account's
+    on the next cart page) and its orders are kept."""
+    end_session(request, session)
     kept = {key: request.session[key] for key in ("cart", "orders") if key in request.session}
     request.session.clear()
     request.session.update(kept)
-    request.session["uid"] = user.id
-    request.session["sv"] = user.session_version
+    request.session[sessions.COOKIE_KEY] = sessions.create(
+        session=session, settings=settings, user=user, ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""))
+
+
+def end_session(request: Request, session) -> None:
+    """End this browser's server-side session, if it has one."""
+    raw = request.session.get(sessions.COOKIE_KEY)
+    if raw and isinstance(raw, str):
+        sessions.revoke_token(session=session, raw=raw)
 
 
 def _redirect(url: str, lang: str | None = None) -> RedirectResponse:
@@ -72,14 +79,12 @@ def signup(request: Request, form: FormDep, session: SessionDep, settings: Setti
             "locale": values.get("locale") or current_locale.get()}
     try:
         parsed = parse_form(SignupIn, data)
-        created = service.signup(session=session, settings=settings, data=parsed)
     except ValidationFailed as exc:
         return render(request, "auth/signup.html", {"form": values, "errors": exc.errors},
                       status_code=422)
-    except EmailTaken as exc:
-        return render(request, "auth/signup.html",
-                      {"form": values, "errors": {"email": exc.detail}}, status_code=409)
-    return render(request, "auth/check_email.html", {"email": created.email})
+    # The same page whether or not the address has an account (the holder gets an email).
+    email = service.request_signup(session=session, settings=settings, data=parsed)
+    return render(request, "auth/check_email.html", {"email": email})
 
 
 @router.get("/auth/verify/{token}")
@@ -119,8 +124,13 @@ def login(request: Request, form: FormDep, session: SessionDep, settings: Settin
     except ValidationFailed as exc:
         return render(request, "auth/login.html",
                       {"form": values, "errors": exc.errors, "next": target}, status_code=422)
-    found = service.authenticate(session=session, settings=settings, email=creds.email,
-                                 password=creds.password, ip=client_ip(request))
+    try:
+        found = service.authenticate(session=session, settings=settings, email=creds.email,
+                                     password=creds.password, ip=client_ip(request))
+    except TooManyRequests as exc:
+        return render(request, "auth/login.html",
+                      {"form": values, "next": target, "errors": {"form": exc.detail}},
+                      status_code=429, headers={"Retry-After": str(exc.retry_after)})
     if found is None:
         return render(request, "auth/login.html", {
             "form": values, "next": target,
@@ -132,13 +142,14 @@ def login(request: Request, form: FormDep, session: SessionDep, settings: Settin
             "errors": {"form": _("Please verify your email address first: "
                                  "follow the link we sent you.")},
         }, status_code=403)
-    start_session(request, found)
+    start_session(request, session, settings, found)
     lang = request.cookies.get(LANG_COOKIE) or found.locale
     return _redirect(target, lang if lang != request.cookies.get(LANG_COOKIE) else None)
 
 
 @router.post("/auth/logout")
-def logout(request: Request):
+def logout(request: Request, session: SessionDep):
+    end_session(request, session)  # a copy of the cookie no longer opens the account
     request.session.clear()
     flash(request, _("You are logged out."), "info")
     return _redirect("/")
@@ -184,7 +195,7 @@ def reset(token: str, request: Request, form: FormDep, session: SessionDep, sett
                       status_code=422)
     except Gone as exc:
         return render(request, "auth/verify_failed.html", {"detail": exc.detail}, status_code=410)
-    request.session.clear()
+    request.session.clear()  # every session of the account ended, this browser's too
     flash(request, _("Your password is changed. Log in with the new one."), "success")
     return _redirect("/auth/login")
 
@@ -195,7 +206,8 @@ def password_form(request: Request, user: CurrentUser):
 
 
 @router.post("/account/password")
-def password_change(request: Request, form: FormDep, session: SessionDep, user: CurrentUser):
+def password_change(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep,
+                    user: CurrentUser):
     try:
         parsed = parse_form(PasswordChangeIn, {
             "current_password": form.get("current_password", ""),
@@ -205,7 +217,8 @@ def password_change(request: Request, form: FormDep, session: SessionDep, user: 
                                 new=parsed.new_password)
     except ValidationFailed as exc:
         return render(request, "account/password.html", {"errors": exc.errors}, status_code=422)
-    start_session(request, user)  # this browser stays signed in; others are signed out
+    # Every session and API token ended; this browser stays signed in with a fresh session.
+    start_session(request, session, settings, user)
     flash(request, _("Your password is changed."), "success")
     return _redirect("/account")
 

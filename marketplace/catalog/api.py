@@ -216,7 +216,8 @@ def add_image(
 
 
 @router.delete(
-    "/products/{product_id}/images/{image_id}",
+    "/products/{product_id}/images/{image_id:int}",  # :int so that .../images/order is
+    # only the PUT below (a DELETE there is 405 with `Allow: PUT`, not a 422)
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a photo (group members)",
     responses=problems(401, 403, 404, 422),

@@ -1,10 +1,11 @@
 """Certificates: issue on approval, suspend / reinstate / revoke, expire, remind, complaints,
 and the public registry with signed verification links."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, select
 
 from marketplace import audit
@@ -13,7 +14,13 @@ from marketplace.catalog.cache import bump
 from marketplace.certification import signing
 from marketplace.certification.schemas import ComplaintIn
 from marketplace.config import Settings
-from marketplace.errors import InvalidTransition, NotFound, TooManyRequests, ValidationFailed
+from marketplace.errors import (
+    InvalidTransition,
+    MarketplaceError,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
 from marketplace.i18n import gettext as _
 from marketplace.models import (
     ApplicationProduct,
@@ -93,9 +100,21 @@ def refresh_products(session: Session, certificate_id: int) -> None:
     bump(session=session)
 
 
+NUMBER = re.compile(r"soe-(\d{4}-\d+)", re.IGNORECASE)
+
+
+def canonical_number(number: str) -> str:
+    """A seal number as issued (``SoE-2026-000123``), whatever the letter case it was typed
+    in; anything else is returned stripped, to be looked up as it is."""
+    number = (number or "").strip()
+    match = NUMBER.fullmatch(number)
+    return f"SoE-{match.group(1)}" if match else number
+
+
 def get_by_number(*, session: Session, number: str) -> Certificate:
+    """The certificate with this number (any letter case); NotFound otherwise."""
     certificate = session.exec(select(Certificate).where(
-        Certificate.number == (number or "").strip())).first()
+        Certificate.number == canonical_number(number))).first()
     if certificate is None:
         raise NotFound(_("No certificate has this number."))
     return certificate
@@ -106,6 +125,34 @@ def status_of(certificate: Certificate) -> str:
     if certificate.status == CertificateStatus.VALID and certificate.expires_at <= utcnow():
         return CertificateStatus.EXPIRED
     return certificate.status
+
+
+class SealNotValid(MarketplaceError):
+    """A seal that is not valid has no hang-tag or QR code: 410 when it was revoked or has
+    expired, 409 while it is suspended (it may be reinstated)."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        self.status_code = 409 if status == CertificateStatus.SUSPENDED else 410
+        self.slug = f"seal-{status}"
+        super().__init__({
+            CertificateStatus.REVOKED: _(
+                "This seal was revoked, so its hang-tag and QR code can no longer be printed "
+                "or used."),
+            CertificateStatus.EXPIRED: _(
+                "This seal has expired, so its hang-tag and QR code can no longer be printed "
+                "or used. The group can apply for the seal again."),
+            CertificateStatus.SUSPENDED: _(
+                "This seal is suspended while the certification officers look into it: its "
+                "hang-tag and QR code cannot be printed or used unless it is reinstated."),
+        }[status])
+
+
+def ensure_printable(certificate: Certificate) -> None:
+    """Only a valid seal's hang-tag and QR code are offered; SealNotValid otherwise."""
+    status = status_of(certificate)
+    if status != CertificateStatus.VALID:
+        raise SealNotValid(status)
 
 
 def change_status(*, session: Session, actor: User, certificate: Certificate, action: str,
@@ -233,16 +280,20 @@ def verify_token(*, session: Session, settings: Settings, token: str) -> Verific
 def registry(*, session: Session, q: str = "", craft: str | None = None,
              province: str | None = None, limit: int = 50,
              offset: int = 0) -> tuple[list[Certificate], int]:
-    """Valid certificates, searchable by number, group name, craft and province."""
-    statement = (select(Certificate)
-                 .join(ProducerGroup, ProducerGroup.id == Certificate.group_id)
-                 .where(Certificate.status == CertificateStatus.VALID,
-                        Certificate.expires_at > utcnow()))
+    """The registry: valid certificates, filtered by craft and province. A search by number
+    or group name (``q``) also finds suspended, revoked and expired ones (valid ones first),
+    so a number seen on a tag can always be looked up."""
+    now = utcnow()
+    valid = (Certificate.status == CertificateStatus.VALID) & (Certificate.expires_at > now)
+    statement = select(Certificate).join(ProducerGroup,
+                                          ProducerGroup.id == Certificate.group_id)
     if q.strip():
         pattern = f"%{q.strip().lower()}%"
         statement = statement.where(or_(func.lower(Certificate.number).like(pattern),
                                         func.lower(ProducerGroup.name).like(pattern),
                                         ProducerGroup.name_km.like(f"%{q.strip()}%")))
+    else:
+        statement = statement.where(valid)
     if province:
         statement = statement.where(ProducerGroup.province_code == province)
     if craft:
@@ -251,7 +302,8 @@ def registry(*, session: Session, q: str = "", craft: str | None = None,
                 Product, Product.id == CertificateProduct.product_id).where(
                 Product.craft == craft)))
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(statement.order_by(Certificate.issued_at.desc())
+    rows = session.exec(statement.order_by(case((valid, 0), else_=1),
+                                           Certificate.issued_at.desc(), Certificate.id.desc())
                         .limit(limit).offset(offset))
     return list(rows), total
 

@@ -108,6 +108,12 @@ def application_data(schema, form, *, with_products: bool):
 
 # -- list -------------------------------------------------------------------------------------
 
+def _certificate(session, application_id: int) -> views.CertificateView | None:
+    """The application's seal with the status a visitor sees (a tag only while valid)."""
+    certificate = views.certificate_of(session, application_id)
+    return views.certificate_view(session, certificate) if certificate else None
+
+
 @router.get("/dashboard/seal")
 def index(request: Request, session: SessionDep, user: CurrentUser):
     rows = applications.list_own(session=session, actor=user)
@@ -117,7 +123,7 @@ def index(request: Request, session: SessionDep, user: CurrentUser):
             "group": producers.get_group(session=session, group_id=a.group_id),
             "products": views.product_links(
                 session, applications.product_ids(session=session, application_id=a.id)),
-            "certificate": views.certificate_of(session, a.id)
+            "certificate": _certificate(session, a.id)
             if a.status == ApplicationStatus.APPROVED else None,
         } for a in rows],
         "group_ids": producers.accessible_group_ids(session=session, user=user),
@@ -206,7 +212,7 @@ def _page(request: Request, session, storage, user, application_id: int, *, form
         if application.status != ApplicationStatus.SUBMITTED else {},
         "rounds": views.assessment_rounds(session, application, include_open_round=False),
         "history": views.history(session, "certification_application", application.id),
-        "certificate": views.certificate_of(session, application.id),
+        "certificate": _certificate(session, application.id),
         "form": form if form is not None else views.application_values(application),
         "errors": errors or {},
         "labels": views.LABELS,

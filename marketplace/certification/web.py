@@ -1,6 +1,7 @@
 """Public Seal of Excellence pages: the registry, a certificate with hang-tag verification,
 QR codes, the printable hang-tag, the public key, and complaints."""
 
+import hashlib
 import io
 import math
 from typing import Annotated
@@ -24,9 +25,9 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 PER_PAGE = 20
 MAX_TOKEN = 2000
-# A certificate's verification URL never changes (deterministic Ed25519 signature over its
-# number, products and expiry), so its QR code can be cached for a long time.
-QR_CACHE = "public, max-age=31536000"
+# A QR code is served only while its seal is valid, so caches must ask again each time
+# (a revoked seal's code must not come back from a cache); the ETag makes that cheap.
+QR_CACHE = "public, no-cache"
 KEY_CACHE = "public, max-age=86400"
 
 
@@ -135,33 +136,55 @@ def complain(number: str, request: Request, form: FormDep, session: SessionDep,
 
 # -- QR codes and the hang-tag ----------------------------------------------------------------
 
-def _qr(session, settings, number: str, kind: str) -> bytes:
+def _not_printable(request: Request, session, certificate, exc: certificates.SealNotValid):
+    """Why a seal that is not valid has no hang-tag or QR code, with its status code."""
+    return render(request, "certification/tag_unavailable.html", {
+        "cert": views.certificate_view(session, certificate),
+        "detail": exc.detail,
+        "labels": views.LABELS,
+    }, status_code=exc.status_code, headers={"Cache-Control": "no-store"})
+
+
+def _qr(request: Request, session, settings, number: str, kind: str) -> Response:
     certificate = certificates.get_by_number(session=session, number=number)
+    try:
+        certificates.ensure_printable(certificate)
+    except certificates.SealNotValid as exc:
+        return _not_printable(request, session, certificate, exc)
     url = certificates.verification_url(settings, session, certificate)
+    etag = f'"{hashlib.sha256(url.encode()).hexdigest()[:32]}-{kind}"'
+    headers = {"Cache-Control": QR_CACHE, "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
     buf = io.BytesIO()
     qr = segno.make(url, error="m")
     if kind == "png":
         qr.save(buf, kind="png", scale=6)
+        media_type = "image/png"
     else:
-        qr.save(buf, kind="svg", title=_("Seal of Excellence %(number)s", number=number))
-    return buf.getvalue()
+        qr.save(buf, kind="svg",
+                title=_("Seal of Excellence %(number)s", number=certificate.number))
+        media_type = "image/svg+xml"
+    return Response(buf.getvalue(), media_type=media_type, headers=headers)
 
 
 @router.get("/seal/{number}/qr.svg")
-def qr_svg(number: str, session: SessionDep, settings: SettingsDep):
-    return Response(_qr(session, settings, number, "svg"), media_type="image/svg+xml",
-                    headers={"Cache-Control": QR_CACHE})
+def qr_svg(number: str, request: Request, session: SessionDep, settings: SettingsDep):
+    return _qr(request, session, settings, number, "svg")
 
 
 @router.get("/seal/{number}/qr.png")
-def qr_png(number: str, session: SessionDep, settings: SettingsDep):
-    return Response(_qr(session, settings, number, "png"), media_type="image/png",
-                    headers={"Cache-Control": QR_CACHE})
+def qr_png(number: str, request: Request, session: SessionDep, settings: SettingsDep):
+    return _qr(request, session, settings, number, "png")
 
 
 @router.get("/seal/{number}/tag")
 def hang_tag(number: str, request: Request, session: SessionDep, user: OptionalUser):
     certificate = certificates.get_by_number(session=session, number=number)
+    try:
+        certificates.ensure_printable(certificate)
+    except certificates.SealNotValid as exc:
+        return _not_printable(request, session, certificate, exc)
     return render(request, "certification/tag.html", {
         "cert": views.certificate_view(session, certificate),
         "labels": views.LABELS,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from marketplace import geo
 from marketplace.auth.deps import OptionalUser, SettingsDep
+from marketplace.auth.web import client_ip
 from marketplace.cart import service as carts
 from marketplace.cart.web import cart_page, current_cart, khr
 from marketplace.catalog.views import localized
@@ -25,6 +26,8 @@ from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _
 from marketplace.models import StockMode
 from marketplace.orders import service as orders
+from marketplace.orders.idempotency import IdempotencyKeyReused
+from marketplace.orders.unpaid import TooManyUnpaidOrders
 from marketplace.orders.web import remember_order
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -162,8 +165,9 @@ def _form(request: Request, session, settings, cart, values: dict, *,
 
 
 def _summary(request: Request, values: dict, address: orders.Address, quote: orders.Quote,
-             *, message: str | None = None, status_code: int = 200):
-    """What the buyer confirms: lines with the split, parcels, total; a fresh key."""
+             *, message: str | None = None, status_code: int = 200, unpaid=()):
+    """What the buyer confirms: lines with the split, parcels, total; a fresh key (and,
+    when the unpaid limit stops the order, the buyer's unpaid orders to pay or cancel)."""
     groups = {line.group.id: line.group for line in quote.lines}
     countries = dict(country_names())
     return render(request, "checkout/summary.html", {
@@ -175,6 +179,7 @@ def _summary(request: Request, values: dict, address: orders.Address, quote: ord
         "parcels": [(groups[gid], cents) for gid, cents in quote.shipping_by_group.items()],
         "idempotency_key": secrets.token_urlsafe(16), "to_khr": khr(request),
         "localized": localized, "made_to_order": StockMode.MADE_TO_ORDER,
+        "unpaid": unpaid, "unpaid_next": "/cart",
     }, status_code=status_code)
 
 
@@ -237,11 +242,20 @@ def place(request: Request, form: FormDep, session: SessionDep, settings: Settin
         with session.begin_nested():  # a refused order leaves nothing behind
             order, _created = orders.place_order(
                 session=session, settings=settings, cart=cart, user=user, address=address,
-                idempotency_key=key,
+                idempotency_key=key, client_ip=client_ip(request),
                 expected_total_cents=_expected_total(values.get("expected_total_cents")))
     except orders.PriceChanged as exc:
         quote = orders.quote(session=session, settings=settings, cart=cart, address=address)
         return _summary(request, values, address, quote, message=exc.detail, status_code=409)
+    except IdempotencyKeyReused:  # this confirmation already placed another order
+        quote = orders.quote(session=session, settings=settings, cart=cart, address=address)
+        return _summary(request, values, address, quote, status_code=422, message=_(
+            "This confirmation was already used for an order with other details. Check "
+            "this order, then place it."))
+    except TooManyUnpaidOrders as exc:
+        quote = orders.quote(session=session, settings=settings, cart=cart, address=address)
+        return _summary(request, values, address, quote, message=exc.detail,
+                        status_code=429, unpaid=exc.unpaid)
     except InsufficientStock as exc:
         return _blocked(request, session, cart, exc, 409)
     except ValidationFailed as exc:

@@ -104,10 +104,17 @@ async def marketplace_error_handler(request: Request, exc: errors.MarketplaceErr
 
 async def http_error_handler(request: Request, exc: StarletteHTTPException) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) else _status_title(exc.status_code)
+    headers = getattr(exc, "headers", None)
     if exc.status_code == 404:
         detail = _("We could not find that page.")
     elif exc.status_code == 405:
         detail = _("This address does not accept that kind of request.")
+        # Starlette names only the methods of the first route matching the path, while
+        # FastAPI makes one route per method: list them all.
+        from marketplace.core.openapi import allowed_methods
+
+        methods = allowed_methods(request.app.routes, request.url.path)
+        headers = {**(headers or {}), "Allow": ", ".join(sorted(methods))}
     if is_api(request.url.path):
         return problem(
             exc.status_code,
@@ -115,9 +122,9 @@ async def http_error_handler(request: Request, exc: StarletteHTTPException) -> R
             detail,
             slug=f"http-{exc.status_code}",
             instance=request.url.path,
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
-    return _html_error(request, exc.status_code, detail, getattr(exc, "headers", None))
+    return _html_error(request, exc.status_code, detail, headers)
 
 
 def _field_name(loc: tuple) -> str:
@@ -125,7 +132,18 @@ def _field_name(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
+def _malformed_body(exc: RequestValidationError) -> bool:
+    """The body could not be decoded at all (not JSON), as opposed to decoded but invalid."""
+    return any(err.get("type") == "json_invalid" for err in exc.errors())
+
+
 async def validation_error_handler(request: Request, exc: RequestValidationError) -> Response:
+    if _malformed_body(exc):
+        detail = _("The request body is not valid JSON.")
+        if is_api(request.url.path):
+            return problem(400, _status_title(400), detail, slug="malformed-body",
+                           instance=request.url.path)
+        return _html_error(request, 400, detail)
     field_errors = [
         {"field": _field_name(tuple(err.get("loc", ()))), "message": err.get("msg", "")}
         for err in exc.errors()

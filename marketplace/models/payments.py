@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Index, text
 from sqlmodel import Field, SQLModel
 
 from marketplace.models.base import created_at_field, time_field
@@ -21,6 +21,15 @@ class RefundStatus(StrEnum):
 
 
 class Refund(SQLModel, table=True):
+    """A refund to the buyer's card. Recorded (``pending``) and committed before the
+    processor is called; at most one refund of an order is pending at a time."""
+
+    __table_args__ = (
+        Index("uq_refund_pending_order", "order_id", unique=True,
+              sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="order.id", index=True, ondelete="CASCADE")
     order_line_id: int | None = Field(default=None, foreign_key="order_line.id",
@@ -37,6 +46,7 @@ class Refund(SQLModel, table=True):
     reason: str = Field(default="", max_length=500)
     failure: str = Field(default="", max_length=300, description="Why the processor refused")
     attempts: int = Field(default=0, description="Calls made to the processor so far")
+    retry_at: datetime | None = time_field(index=True)
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = created_at_field()
     settled_at: datetime | None = time_field()
@@ -56,9 +66,15 @@ class PaymentAttemptStatus(StrEnum):
 
 class PaymentAttempt(SQLModel, table=True):
     """One press of "Pay" on an order: recorded and committed before Stripe is called, so
-    a PaymentIntent is never created without this marketplace knowing of it."""
+    a PaymentIntent is never created without this marketplace knowing of it. At most one
+    attempt of an order is in progress (creating or created) at a time."""
 
     __tablename__ = "payment_attempt"
+    __table_args__ = (
+        Index("uq_payment_attempt_in_progress", "order_id", unique=True,
+              sqlite_where=text("status IN ('creating', 'created')"),
+              postgresql_where=text("status IN ('creating', 'created')")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="order.id", index=True, ondelete="CASCADE")

@@ -18,24 +18,16 @@ from marketplace.db import SessionDep
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import format_usd
 from marketplace.i18n import gettext as _
-from marketplace.models import OrderStatus
+from marketplace.models import OrderStatus, RefundStatus
 from marketplace.orders import queries
 from marketplace.orders import service as orders
 from marketplace.orders.web import LABELS, parcels, shipping_address
-from marketplace.payments import refunds
-from marketplace.payments.gateway import GatewayUnavailable
+from marketplace.payments import flows, refunds
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 AMOUNT = re.compile(r"\$?\s*\d{1,7}(\.\d{1,2})?")
 STATUSES = "^(|" + "|".join(OrderStatus) + ")$"
-
-
-class _NoGateway:
-    """Stands in until the card processor is configured: every refund is refused."""
-
-    def refund(self, **_kwargs) -> str:
-        raise GatewayUnavailable("no card processor configured")
 
 
 def dollars(cents: int) -> str:
@@ -69,10 +61,13 @@ def _detail(request: Request, session, admin, order, *, errors: dict | None = No
             form: dict | None = None, target: str | None = None, status_code: int = 200):
     """The order page; ``target`` names the refund form (line id or "order") with errors."""
     shown = parcels(session, order)
+    order_refunds = queries.refunds_of(session=session, actor=admin, order=order)
     return render(request, "orders/admin_detail.html", {
         "order": order, "parcels": shown, "labels": LABELS, "localized": localized,
         "address": shipping_address(order), "dollars": dollars,
-        "refunds": queries.refunds_of(session=session, actor=admin, order=order),
+        "refunds": order_refunds,
+        "pending_refund_cents": sum(r.amount_cents for r in order_refunds
+                                    if r.status == RefundStatus.PENDING),
         "history": audit.history(session=session, entity_type="order", entity_id=order.id),
         "refundable": order.status in refunds.REFUNDABLE,
         "cancellable": order.status == OrderStatus.PENDING_PAYMENT,
@@ -92,13 +87,12 @@ def refund(number: str, request: Request, form: FormDep, session: SessionDep, ad
     values = form_values(form)
     line = values.get("line_id", "")
     target = line if line.isdigit() else "order"
-    gateway = getattr(request.app.state, "gateway", None) or _NoGateway()
+    gateway = request.app.state.gateway
     try:
         amount = parse_amount(values.get("amount"))
-        with session.begin_nested():  # a refused refund leaves nothing behind
-            done = refunds.refund(session=session, gateway=gateway, actor=admin, order=order,
-                                  line_id=int(line) if line.isdigit() else None,
-                                  amount_cents=amount, reason=values.get("reason", ""))
+        done = flows.refund(session=session, gateway=gateway, actor=admin, order=order,
+                            line_id=int(line) if line.isdigit() else None,
+                            amount_cents=amount, reason=values.get("reason", ""))
     except ValidationFailed as exc:
         errors = {("amount" if key == "amount_cents" else key): message
                   for key, message in exc.errors.items()}
@@ -108,8 +102,16 @@ def refund(number: str, request: Request, form: FormDep, session: SessionDep, ad
     except Conflict as exc:
         flash(request, exc.detail, "error")
         return RedirectResponse(f"/admin/orders/{order.number}", status_code=303)
-    flash(request, _("Refunded %(amount)s to the buyer's card.",
-                     amount=format_usd(done.amount_cents)), "success")
+    amount = format_usd(done.amount_cents)
+    if done.status == RefundStatus.SUCCEEDED:
+        flash(request, _("Refunded %(amount)s to the buyer's card.", amount=amount), "success")
+    elif done.status == RefundStatus.FAILED:
+        flash(request, _("The card processor refused the refund of %(amount)s, so nothing "
+                         "was refunded: %(why)s", amount=amount, why=done.failure), "error")
+    else:
+        flash(request, _("The refund of %(amount)s is recorded. The card processor has not "
+                         "confirmed it yet; it will be completed automatically.",
+                         amount=amount), "info")
     return RedirectResponse(f"/admin/orders/{order.number}", status_code=303)
 
 

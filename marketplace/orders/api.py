@@ -9,17 +9,18 @@ import base64
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 
 from marketplace import geo
 from marketplace.auth.deps import CurrentUser, OptionalUser, SettingsDep
+from marketplace.auth.web import client_ip
 from marketplace.cart import service as carts
 from marketplace.core.openapi import problems
 from marketplace.db import SessionDep
 from marketplace.errors import NotFound
 from marketplace.i18n import gettext as _
 from marketplace.models import Fulfilment, FulfilmentStatus, Order, OrderLine
-from marketplace.orders import service
+from marketplace.orders import service, unpaid
 from marketplace.orders.schemas import (
     FulfilmentPublic,
     FulfilmentStatusIn,
@@ -37,8 +38,9 @@ router = APIRouter()
 
 IdempotencyKey = Annotated[str, Header(
     alias="Idempotency-Key", min_length=1, max_length=80,
-    description="A key you choose per order (a UUID): sending the same key again answers "
-                "with the first order instead of placing another")]
+    description="A key you choose per order (a UUID). Sending the same key again with the "
+                "same body answers with the first order instead of placing another; the "
+                "same key with another body is a 422 `idempotency-key-reused` problem")]
 CartTokenHeader = Annotated[str | None, Header(
     alias="X-Cart-Token", max_length=64,
     description="Orders placed without an account: the token of the cart they came from")]
@@ -122,25 +124,43 @@ def _parcel_public(fulfilment: Fulfilment, order: Order, lines: list[OrderLine])
     description=(
         "Re-reads prices, splits every line, opens one parcel per producer group and holds "
         "the stock (or made-to-order capacity) for `reservation_minutes` while the buyer "
-        "pays. Send a fresh `Idempotency-Key` per order: the same key again answers 200 with "
-        "the first order and places nothing. Problems: 409 `price-changed` (with the current "
-        "`total_cents`) when `expected_total_cents` no longer matches, 409 "
-        "`insufficient-stock` (with the `product_id`) when a piece sold out; nothing is "
-        "ordered or held after either."
+        "pays.\n\n"
+        "**Idempotency.** Send a fresh `Idempotency-Key` per order, as with Stripe. A key "
+        "belongs to your account (bearer token) or, without one, to the cart. Sending the "
+        "same key with the same body again (a retry after a timeout, even several at "
+        "once) answers 200 with the first order, with the header `Idempotent-Replayed: "
+        "true`, and places nothing. The same key with a different body (another cart, "
+        "address, shipping option or `expected_total_cents`) is refused with 422 "
+        "`idempotency-key-reused`, whose `detail` names the key; the first order is never "
+        "returned for it. The body is compared by a SHA-256 fingerprint of its canonical "
+        "form, stored with the order.\n\n"
+        "**Unpaid orders.** One cart, and one account, may hold at most "
+        "`max_unpaid_orders` unpaid orders whose reservation is still running (one client "
+        "address at most `max_unpaid_orders_per_address`). Past that the answer is 429 "
+        "`too-many-unpaid-orders` with `Retry-After` (seconds until one of them stops "
+        "holding) and `unpaid_orders`, the numbers of your unpaid orders: pay one, or "
+        "cancel it with `POST /api/v1/orders/{number}/cancel`, then place again.\n\n"
+        "Other problems: 409 `price-changed` (with the current `total_cents`) when "
+        "`expected_total_cents` no longer matches, 409 `insufficient-stock` (with the "
+        "`product_id`) when a piece sold out; nothing is ordered or held after any problem."
     ),
-    responses={200: {"description": "This Idempotency-Key was already used: the first order",
-                     "model": OrderPublic}, **problems(403, 404, 409, 422)},
+    responses={200: {"description": "This Idempotency-Key was already used with this body: "
+                                    "the first order", "model": OrderPublic},
+               **problems(403, 404, 409, 422, 429)},
 )
-def place_order(data: OrderBody, idempotency_key: IdempotencyKey, response: Response,
-                session: SessionDep, settings: SettingsDep, user: OptionalUser) -> OrderPublic:
+def place_order(data: OrderBody, idempotency_key: IdempotencyKey, request: Request,
+                response: Response, session: SessionDep, settings: SettingsDep,
+                user: OptionalUser) -> OrderPublic:
     cart = carts.by_token(session=session, token=data.cart_token, user=user)
     if cart is None:
         raise NotFound(_("No such cart."))
     order, created = service.place_order(
         session=session, settings=settings, cart=cart, user=user, address=data.to_address(),
-        idempotency_key=idempotency_key, expected_total_cents=data.expected_total_cents)
+        idempotency_key=idempotency_key, expected_total_cents=data.expected_total_cents,
+        client_ip=client_ip(request))
     if not created:
         response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/orders/{order.number}"
     return _order_public(session, order)
 
@@ -178,6 +198,27 @@ def get_order(number: Annotated[str, Path(max_length=24, examples=["MK-2025-0000
               x_cart_token: CartTokenHeader = None) -> OrderPublic:
     order = service.viewable_order(session=session, number=number, user=user,
                                    cart_token=x_cart_token)
+    return _order_public(session, order)
+
+
+@router.post(
+    "/orders/{number}/cancel",
+    tags=["orders"],
+    summary="Cancel your unpaid order",
+    description=(
+        "For its buyer (bearer token, or the `X-Cart-Token` of the cart of an order placed "
+        "without an account): an order still waiting for payment is cancelled and its pieces "
+        "are no longer held, so it stops counting towards the unpaid-orders limit. A paid or "
+        "already cancelled order is 409 `invalid-transition`; anyone else's order is 404."
+    ),
+    responses=problems(404, 409, 422),
+)
+def cancel_order(number: Annotated[str, Path(max_length=24, examples=["MK-2025-000042"])],
+                 session: SessionDep, user: OptionalUser,
+                 x_cart_token: CartTokenHeader = None) -> OrderPublic:
+    order = service.viewable_order(session=session, number=number, user=user,
+                                   cart_token=x_cart_token)
+    unpaid.cancel_by_buyer(session=session, order=order, actor=user)
     return _order_public(session, order)
 
 

@@ -5,15 +5,16 @@ from sqlmodel import Session
 from marketplace.config import Settings
 from marketplace.models import Fulfilment, Order, OrderLine, ProducerGroup, User
 from marketplace.notifications.service import queue_email
+from marketplace.orders.links import order_url
 
 
 def order_paid(*, session: Session, settings: Settings, order: Order, lines: list[OrderLine],
                fulfilments: list[Fulfilment]) -> None:
     """Confirmation to the buyer; a 'new order' note to each group's leader."""
-    url = f"{settings.base_url}/orders/{order.number}"
     queue_email(session=session, to=order.email, template="order_confirmation",
                 context={"order": order, "lines": lines, "fulfilments": fulfilments,
-                         "url": url}, locale=order.locale)
+                         "url": order_url(settings, order),
+                         "link_days": settings.order_link_days}, locale=order.locale)
     for fulfilment in fulfilments:
         group = session.get(ProducerGroup, fulfilment.group_id) if fulfilment.group_id else None
         leader = session.get(User, group.leader_id) if group and group.leader_id else None
@@ -30,5 +31,5 @@ def fulfilment_shipped(*, session: Session, settings: Settings, fulfilment: Fulf
     order = session.get(Order, fulfilment.order_id)
     queue_email(session=session, to=order.email, template="order_shipped",
                 context={"order": order, "fulfilment": fulfilment,
-                         "url": f"{settings.base_url}/orders/{order.number}"},
+                         "url": order_url(settings, order)},
                 locale=order.locale)

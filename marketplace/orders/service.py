@@ -31,7 +31,7 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.orders import stock
+from marketplace.orders import idempotency, stock, unpaid
 from marketplace.payments import ledger
 
 ORDER_TRANSITIONS = {
@@ -169,22 +169,34 @@ def _existing(session: Session, user: User | None, cart: Cart, key: str | None) 
 
 def place_order(*, session: Session, settings: Settings, cart: Cart, user: User | None,
                 address: Address, idempotency_key: str | None = None,
-                expected_total_cents: int | None = None) -> tuple[Order, bool]:
+                expected_total_cents: int | None = None,
+                client_ip: str | None = None) -> tuple[Order, bool]:
     """Create the order and hold its stock for ``reservation_minutes``.
 
-    Returns (order, created). The same Idempotency-Key returns the first order unchanged.
-    Raises PriceChanged when ``expected_total_cents`` no longer matches (nothing written).
+    Returns (order, created). The same Idempotency-Key with the same request returns the
+    first order unchanged; with another request it raises IdempotencyKeyReused. Raises
+    TooManyUnpaidOrders past the unpaid limits (per cart, account, ``client_ip``) and
+    PriceChanged when ``expected_total_cents`` no longer matches (nothing written).
     """
+    client_ip = (client_ip or "")[:45] or None  # an IPv6 address at most
+    asked = idempotency.fingerprint(cart=cart, address=address,
+                                    expected_total_cents=expected_total_cents)
+    unpaid.serialize(session=session, cart=cart, user=user, client_ip=client_ip)
     existing = _existing(session, user, cart, idempotency_key)
     if existing:
+        idempotency.check(existing, key=idempotency_key, expected=asked)
         return existing, False
+    unpaid.check_room(session=session, settings=settings, cart=cart, user=user,
+                      client_ip=client_ip)
     current = quote(session=session, settings=settings, cart=cart, address=address)
     if expected_total_cents is not None and expected_total_cents != current.total_cents:
         raise PriceChanged(total_cents=current.total_cents)
     now = utcnow()
     order = Order(
         number=f"tmp-{uuid4().hex[:16]}", user_id=user.id if user else None,
-        cart_id=cart.id, idempotency_key=idempotency_key, email=address.email.lower(),
+        cart_id=cart.id, idempotency_key=idempotency_key,
+        idempotency_fingerprint=asked if idempotency_key else None, client_ip=client_ip,
+        email=address.email.lower(),
         phone=address.phone, full_name=address.full_name, country=address.country.upper(),
         province_code=address.province_code, district_code=address.district_code,
         commune_code=address.commune_code, village_code=address.village_code,
@@ -202,6 +214,7 @@ def place_order(*, session: Session, settings: Settings, cart: Cart, user: User 
     except IntegrityError as exc:  # the same key raced in another request
         existing = _existing(session, user, cart, idempotency_key)
         if existing:
+            idempotency.check(existing, key=idempotency_key, expected=asked)
             return existing, False
         raise Conflict() from exc
     order.number = f"MK-{now.year}-{order.id:06d}"
@@ -341,7 +354,8 @@ def expire_unpaid(*, session: Session) -> int:
     return count
 
 
-def cancel_unpaid(*, session: Session, actor: User, order: Order, reason: str = "") -> Order:
+def cancel_unpaid(*, session: Session, actor: User | None, order: Order,
+                  reason: str = "") -> Order:
     """Cancel an order that is not paid (an admin, or the buyer); stock comes back."""
     if not _set_status(session, order, OrderStatus.CANCELLED, actor, reason or None):
         raise InvalidTransition()

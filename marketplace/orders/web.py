@@ -1,18 +1,22 @@
-"""The buyer's order pages: one order (its owner only: the account that placed it, or the
-browser whose session remembers its number) and the account's order history."""
+"""The buyer's order pages: one order (its owner only: the account that placed it, the
+browser whose session remembers its number or holds its cart, or whoever opens the signed
+link of its emails), the buyer cancelling an unpaid order, and the account's order history."""
 
 from babel import Locale
 from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
 
 from marketplace import geo
 from marketplace.auth.deps import CurrentUser, OptionalUser
 from marketplace.catalog.views import localized
-from marketplace.core.templating import render
+from marketplace.core.forms import FormDep
+from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
-from marketplace.errors import NotFound
+from marketplace.errors import Conflict
 from marketplace.i18n import N_, current_locale
 from marketplace.i18n import gettext as _
 from marketplace.models import Order, OrderStatus
+from marketplace.orders import links, unpaid
 from marketplace.orders import service as orders
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -67,13 +71,20 @@ def remember_order(request: Request, number: str) -> None:
 
 
 def owned_order(request: Request, session, user, number: str) -> Order:
-    """The order if this account or this browser placed it; NotFound otherwise (the same
-    answer as for a number that does not exist, so nothing leaks)."""
+    """The order if this account or this browser placed it, or the request carries the
+    signed link of its emails (this browser then remembers it); NotFound otherwise (the same
+    answer as for a number that does not exist or a bad link, so nothing leaks)."""
     order = orders.get_by_number(session=session, number=number[:24])
-    mine = user is not None and order.user_id == user.id
-    if not mine and order.number not in request.session.get(ORDERS_KEY, []):
-        raise NotFound(_("No such order."))
-    return order
+    if user is not None and order.user_id == user.id:
+        return order
+    if order.number in request.session.get(ORDERS_KEY, []):
+        return order
+    settings = request.app.state.settings
+    if links.opens(settings, request.query_params.get(links.QUERY), order.number):
+        remember_order(request, order.number)
+        return order
+    return orders.viewable_order(session=session, number=order.number, user=user,
+                                 cart_token=request.session.get("cart"))
 
 
 @router.get("/orders/{number}")
@@ -86,6 +97,28 @@ def order_page(number: str, request: Request, session: SessionDep, user: Optiona
         "address": shipping_address(order), "confirming": confirming,
         "localized": localized,
     })
+
+
+@router.post("/orders/{number}/cancel")
+def cancel(number: str, request: Request, form: FormDep, session: SessionDep,
+           user: OptionalUser):
+    """The buyer cancels their unpaid order: its pieces are no longer held for them."""
+    order = owned_order(request, session, user, number)
+    try:
+        with session.begin_nested():
+            unpaid.cancel_by_buyer(session=session, order=order, actor=user)
+    except Conflict as exc:  # already paid or cancelled, or a payment is under way
+        flash(request, exc.detail)
+    else:
+        flash(request, _("Order %(number)s is cancelled: its pieces are no longer held for "
+                         "you.", number=order.number))
+    return RedirectResponse(_after_cancel(form.get("next")) or f"/orders/{order.number}",
+                            status_code=303)
+
+
+def _after_cancel(target) -> str | None:
+    """Where the cancel form asks to go next: only the cart or the checkout."""
+    return target if target in ("/cart", "/checkout") else None
 
 
 @router.get("/account/orders")

@@ -25,8 +25,12 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
+STRIPE_EVENT = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "description": "A Stripe event, exactly as Stripe signed it"}}}}
+
+
 @router.post("/webhooks/stripe", response_model=WebhookAnswer, responses=problems(400),
-             summary="Receive a Stripe event")
+             summary="Receive a Stripe event", openapi_extra={"requestBody": STRIPE_EVENT})
 def stripe_webhook(request: Request, body: Annotated[bytes, Depends(raw_body)],
                    session: SessionDep, settings: SettingsDep,
                    stripe_signature: Annotated[str | None, Header()] = None) -> WebhookAnswer:

@@ -1,19 +1,33 @@
 """Paying an order by card: who may pay it, and at most one successful charge per order.
 
-The order is only ever marked paid by the verified Stripe webhook
-(``marketplace.integrations.stripe.webhooks``); this module creates and confirms the
-PaymentIntent and remembers its id on the order.
+The order is marked paid by the verified Stripe webhook
+(``marketplace.integrations.stripe.webhooks``) or, when that never came, by the worker asking
+Stripe (``payments.reconcile``); both go through ``apply_succeeded``. Each press of "Pay" is a
+``PaymentAttempt`` recorded and committed before Stripe is called (``payments.flows.pay``).
 """
 
+import logging
 import re
+from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from marketplace.errors import Conflict, ValidationFailed
+from marketplace import audit
+from marketplace.errors import Conflict, MarketplaceError, ValidationFailed
 from marketplace.i18n import gettext as _
-from marketplace.models import Order, OrderStatus, User, utcnow
+from marketplace.models import (
+    Order,
+    OrderStatus,
+    PaymentAttempt,
+    PaymentAttemptStatus,
+    User,
+    utcnow,
+)
 from marketplace.orders import service as orders
-from marketplace.payments.gateway import Intent, PaymentGateway
+from marketplace.payments.gateway import Intent
+
+log = logging.getLogger("marketplace.stripe")
 
 # A PaymentMethod from Stripe.js (pm_...); localstripe's fake Stripe.js gives a card (card_...).
 PAYMENT_METHOD = re.compile(r"^(pm|card)_[A-Za-z0-9_]{4,120}$")
@@ -69,15 +83,36 @@ def _locked(session: Session, order_id: int) -> Order:
                         .execution_options(populate_existing=True)).one()
 
 
-def pay(*, session: Session, gateway: PaymentGateway, order: Order,
-        payment_method: str) -> Intent:
-    """Charge the order's total with ``payment_method``: create the PaymentIntent
-    (idempotent per order and payment method), store its id on the order, confirm it.
+class PaymentInProgress(Conflict):
+    slug = "payment-in-progress"
 
-    Raises ValidationFailed (no or malformed payment method), AlreadyPaid, NotPayable,
-    CardDeclined (the card was refused; the order and its reservation stay) and
-    GatewayUnavailable. A previous attempt that succeeded, is processing or waits for the
-    bank's check is returned instead of charging again.
+    def default_detail(self) -> str:
+        return _("A payment for this order is being processed. Wait a minute, then reload "
+                 "the order page.")
+
+
+@dataclass
+class Start:
+    """What ``begin`` recorded: the attempt, whether it was made by an earlier press of the
+    same button, the intent of an earlier attempt to check first, and the order's state."""
+
+    attempt: PaymentAttempt
+    repeated: bool
+    previous_intent_id: str | None
+    state: str
+
+
+def attempt_key(order: Order, payment_method: str) -> str:
+    return f"order-{order.number}-{payment_method}"[:120]
+
+
+def begin(*, session: Session, order: Order, payment_method: str) -> Start:
+    """Record an attempt to pay ``order`` with ``payment_method``. Nothing is sent to the
+    processor: commit, then create the intent (``intent_created``), then confirm it.
+
+    Raises ValidationFailed (no or malformed payment method), AlreadyPaid, NotPayable, and
+    PaymentInProgress (another attempt of this order is under way). The same payment
+    method twice (a double submit) returns the first attempt, ``repeated``.
     """
     payment_method = (payment_method or "").strip()
     if not PAYMENT_METHOD.match(payment_method):
@@ -86,22 +121,106 @@ def pay(*, session: Session, gateway: PaymentGateway, order: Order,
     state = payable(order)
     if state == "paid":
         raise AlreadyPaid()
-    if order.payment_intent_id:
-        previous = gateway.retrieve_intent(order.payment_intent_id)
-        if previous.status in IN_FLIGHT:
-            return previous
-    if state == "expired":
+    key = attempt_key(order, payment_method)
+    earlier = session.exec(select(PaymentAttempt).where(
+        PaymentAttempt.idempotency_key == key)).first()
+    if earlier is not None:
+        return Start(earlier, True, None, state)
+    if state == "expired" and not order.payment_intent_id:
         raise NotPayable()
-    intent = gateway.create_intent(
-        amount_cents=order.total_cents, currency=order.currency, order_number=order.number,
-        payment_method=payment_method,
-        idempotency_key=f"order-{order.number}-{payment_method}")
+    attempt = PaymentAttempt(order_id=order.id, idempotency_key=key,
+                             payment_method=payment_method)
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+            session.flush()
+    except IntegrityError as exc:  # the same press raced in, or another attempt is running
+        earlier = session.exec(select(PaymentAttempt).where(
+            PaymentAttempt.idempotency_key == key)).first()
+        if earlier is not None:
+            return Start(earlier, True, None, state)
+        raise PaymentInProgress() from exc
+    return Start(attempt, False, order.payment_intent_id, state)
+
+
+def _finish_attempt(session: Session, attempt_id: int, status: PaymentAttemptStatus,
+                    **values) -> PaymentAttempt:
+    attempt = session.get(PaymentAttempt, attempt_id)
+    attempt.status = status
+    attempt.updated_at = utcnow()
+    for name, value in values.items():
+        setattr(attempt, name, value)
+    session.add(attempt)
+    return attempt
+
+
+def abandon(*, session: Session, attempt_id: int, why: str) -> PaymentAttempt:
+    """Close an attempt that made no charge (an earlier payment was in flight, the
+    reservation is over, or the processor could not create the intent)."""
+    return _finish_attempt(session, attempt_id, PaymentAttemptStatus.ABANDONED,
+                           error=why[:300])
+
+
+def intent_created(*, session: Session, attempt_id: int, intent: Intent) -> Order:
+    """Remember the processor's intent on the attempt and on the order (refunds and the
+    webhook find the order by it). Conflict when the amount is not the order's total."""
+    attempt = session.get(PaymentAttempt, attempt_id)
+    order = _locked(session, attempt.order_id)
     if intent.amount_cents != order.total_cents:
+        abandon(session=session, attempt_id=attempt_id,
+                why=f"intent {intent.id} for {intent.amount_cents} cents")
         raise Conflict(_("The card processor answered with another amount. Nothing was "
                          "charged; reload the page and try again."))
-    order.payment_intent_id = intent.id
-    session.add(order)
-    session.flush()
-    if intent.status == "requires_confirmation":
-        intent = gateway.confirm_intent(intent.id)
-    return intent
+    if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
+        order.payment_intent_id = intent.id
+        session.add(order)
+    _finish_attempt(session, attempt_id, PaymentAttemptStatus.CREATED, intent_id=intent.id,
+                    intent_status=intent.status)
+    return order
+
+
+def confirmed(*, session: Session, attempt_id: int, intent_status: str,
+              error: str = "") -> PaymentAttempt:
+    """The charge was attempted: what the processor said (the webhook marks it paid)."""
+    return _finish_attempt(session, attempt_id, PaymentAttemptStatus.CONFIRMED,
+                           intent_status=intent_status[:40], error=error[:300])
+
+
+def apply_succeeded(*, session: Session, settings, order: Order, intent_id: str,
+                    amount_cents: int, currency: str) -> str:
+    """A PaymentIntent of ``order`` succeeded (from the webhook, or asked by the worker):
+    mark the order paid once. Returns the outcome; a payment that cannot be applied (wrong
+    amount or currency, another intent already paid it, stock gone) is audited for a
+    person to resolve, never raised."""
+    if order.payment_intent_id != intent_id:
+        if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
+            return needs_attention(session, order, intent_id,
+                              f"order already paid with {order.payment_intent_id}; "
+                              f"refund {intent_id} at Stripe")
+        order.payment_intent_id = intent_id  # refunds go to the intent that was paid
+        session.add(order)
+    if currency.lower() != order.currency.lower():
+        return needs_attention(session, order, intent_id, f"paid in {currency}")
+    try:
+        with session.begin_nested():
+            paid = orders.mark_paid(session=session, settings=settings, order=order,
+                                    amount_cents=amount_cents)
+    except MarketplaceError as exc:
+        session.refresh(order)
+        return needs_attention(session, order, intent_id, describe(exc))
+    return "order paid" if paid else "order already paid"
+
+
+def describe(exc: MarketplaceError) -> str:
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        return "; ".join(str(message) for message in exc.errors.values())
+    return exc.detail
+
+
+def needs_attention(session: Session, order: Order, intent_id: str, problem: str) -> str:
+    log.error("stripe payment %s for order %s needs attention: %s", intent_id, order.number,
+              problem)
+    audit.record(session=session, actor=None, entity_type="order", entity_id=order.id,
+                 action="payment_needs_attention", reason=problem[:500],
+                 data={"payment_intent": intent_id})
+    return f"needs attention: {problem}"

@@ -4,7 +4,7 @@ The only implementation talks to Stripe (marketplace/integrations/stripe/); the 
 never import ``stripe`` themselves.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -14,6 +14,21 @@ class Intent:
     status: str  # requires_payment_method | requires_confirmation | processing | succeeded ...
     client_secret: str | None
     amount_cents: int
+    currency: str = "usd"
+
+
+@dataclass(frozen=True)
+class ProcessorRefund:
+    """A refund as the processor knows it."""
+
+    id: str
+    amount_cents: int
+    status: str  # succeeded | pending | failed | canceled ...
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        return self.status in ("failed", "canceled")
 
 
 class CardDeclined(Exception):
@@ -25,15 +40,25 @@ class CardDeclined(Exception):
 
 
 class GatewayUnavailable(Exception):
-    """The processor could not be reached or answered with an error."""
+    """The processor could not be reached or answered with an error: the outcome is not
+    known, so the call may be retried with the same idempotency key."""
+
+
+class ProcessorRefused(GatewayUnavailable):
+    """The processor answered and refused the request (e.g. a refund of more than what is
+    left on the charge): retrying the same request cannot succeed."""
 
 
 class PaymentGateway(Protocol):
     def create_intent(self, *, amount_cents: int, currency: str, order_number: str,
-                      payment_method: str | None, idempotency_key: str) -> Intent: ...
+                      payment_method: str | None, idempotency_key: str,
+                      attempt_id: int | None = None) -> Intent: ...
 
     def confirm_intent(self, intent_id: str) -> Intent: ...
 
     def retrieve_intent(self, intent_id: str) -> Intent: ...
 
-    def refund(self, *, intent_id: str, amount_cents: int, idempotency_key: str) -> str: ...
+    def refund(self, *, intent_id: str, amount_cents: int, idempotency_key: str,
+               metadata: dict[str, str]) -> ProcessorRefund: ...
+
+    def refunds_of(self, intent_id: str) -> list[ProcessorRefund]: ...

@@ -1,8 +1,29 @@
-"""Refunds (full, or per line) through the card processor, with limits enforced here:
-the processor may not refuse an over-refund, so the order and line columns are raised with a
-guarded UPDATE before the call, and the ledger reverses the refunded part proportionally."""
+"""Refunds (full, or per line) through the card processor, recorded before money moves.
 
-from sqlalchemy import update
+A refund goes through three steps, each its own transaction, so money never moves at the
+processor without being recorded here:
+
+1. ``request_refund`` (in the admin's request): checks, spreads the amount over lines and
+   parcels (the plan), holds it on the order, line and parcel columns with guarded UPDATEs
+   (so no two refunds can exceed what was paid) and writes a ``pending`` refund with an
+   idempotency key. The caller commits.
+2. The processor is called after that commit (``send``), with the key and our refund id in
+   its metadata.
+3. ``settle`` records what the processor answered: ``succeeded`` writes the ledger and moves
+   the order's status; a refusal (``fail``) gives the held amount back. Neither runs twice.
+
+If the answer is lost (the process died, the recording failed, the processor did not
+answer), the refund stays ``pending`` and ``marketplace worker`` reconciles it
+(``reconcile_due``): it asks the processor for the intent's refunds, finishes ours if it is
+there, or sends it again with the same idempotency key if it is not. A ``charge.refunded``
+webhook that lists our refund finishes it too.
+"""
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit
@@ -10,13 +31,41 @@ from marketplace.auth.roles import has_role
 from marketplace.checkout.pricing import proportional, refund_split
 from marketplace.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from marketplace.i18n import gettext as _
-from marketplace.models import Fulfilment, Order, OrderLine, OrderStatus, Refund, Role, User
+from marketplace.models import (
+    Fulfilment,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Refund,
+    RefundStatus,
+    Role,
+    User,
+    utcnow,
+)
 from marketplace.orders.service import _set_status, fulfilments_of, lines_of
 from marketplace.payments import ledger
-from marketplace.payments.gateway import GatewayUnavailable, PaymentGateway
+from marketplace.payments.gateway import (
+    GatewayUnavailable,
+    PaymentGateway,
+    ProcessorRefund,
+    ProcessorRefused,
+)
 
+log = logging.getLogger("marketplace.refunds")
 REFUNDABLE = (OrderStatus.PAID, OrderStatus.PARTLY_REFUNDED)
+FIRST_RETRY = timedelta(seconds=30)  # a request's own call is normally done long before
+MAX_RETRY = timedelta(hours=1)
 
+
+class RefundInProgress(Conflict):
+    slug = "refund-in-progress"
+
+    def default_detail(self) -> str:
+        return _("Another refund of this order is being processed. Wait until it is done, "
+                 "then try again.")
+
+
+# --- 1. record the refund -------------------------------------------------------------------
 
 def _plan(session: Session, order: Order, line_id: int | None,
           amount_cents: int | None) -> list[tuple[OrderLine | None, Fulfilment | None, int]]:
@@ -52,32 +101,37 @@ def _plan(session: Session, order: Order, line_id: int | None,
     return [p for p in plan if p[2] > 0]
 
 
-def _apply(session: Session, order: Order, refund: Refund,
-           plan: list[tuple[OrderLine | None, Fulfilment | None, int]], actor: User | None) -> None:
-    """Raise the refunded columns (guarded), write the ledger, move the status."""
+def _over() -> Conflict:
+    return Conflict(_("This refund would be more than what was paid."))
+
+
+def _hold(session: Session, order: Order,
+          plan: list[tuple[OrderLine | None, Fulfilment | None, int]]) -> list[dict]:
+    """Raise the refunded columns (guarded) and return the plan as stored on the refund,
+    with each line's producer and commission parts."""
     total = sum(cents for _l, _f, cents in plan)
     result = session.execute(update(Order).where(
         Order.id == order.id, Order.refunded_cents + total <= Order.total_cents)
         .values(refunded_cents=Order.refunded_cents + total)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise Conflict(_("This refund would be more than what was paid."))
-    parts = []
+        raise _over()
+    stored = []
     for line, fulfilment, cents in plan:
         if line is not None:
-            result = session.execute(update(OrderLine).where(
+            after = session.execute(update(OrderLine).where(
                 OrderLine.id == line.id,
                 OrderLine.refunded_cents + cents <= OrderLine.line_total_cents)
                 .values(refunded_cents=OrderLine.refunded_cents + cents)
                 .returning(OrderLine.refunded_cents)
-                .execution_options(synchronize_session=False))
-            after = result.scalar_one_or_none()
+                .execution_options(synchronize_session=False)).scalar_one_or_none()
             if after is None:
-                raise Conflict(_("This refund would be more than what was paid."))
+                raise _over()
             producer, commission = refund_split(cents, line.line_total_cents,
                                                 line.commission_cents,
                                                 refunded_before=after - cents)
-            parts.append((line.group_id, producer, commission))
+            stored.append({"line_id": line.id, "group_id": line.group_id, "cents": cents,
+                           "producer_cents": producer, "commission_cents": commission})
         else:
             result = session.execute(update(Fulfilment).where(
                 Fulfilment.id == fulfilment.id,
@@ -85,56 +139,207 @@ def _apply(session: Session, order: Order, refund: Refund,
                 .values(shipping_refunded_cents=Fulfilment.shipping_refunded_cents + cents)
                 .execution_options(synchronize_session=False))
             if result.rowcount != 1:
-                raise Conflict(_("This refund would be more than what was paid."))
-            parts.append((fulfilment.group_id, cents, 0))
-    ledger.record_refund(session=session, order=order, refund=refund, parts=parts)
-    session.refresh(order)
-    to = OrderStatus.REFUNDED if order.refunded_cents >= order.total_cents \
-        else OrderStatus.PARTLY_REFUNDED
-    _set_status(session, order, to, actor, refund.reason or None)
+                raise _over()
+            stored.append({"fulfilment_id": fulfilment.id, "group_id": fulfilment.group_id,
+                           "cents": cents, "producer_cents": cents, "commission_cents": 0})
+    return stored
 
 
-def refund(*, session: Session, gateway: PaymentGateway, actor: User, order: Order,
-           line_id: int | None = None, amount_cents: int | None = None,
-           reason: str = "") -> Refund:
-    """Refund part or all of a paid order through the processor (admins only)."""
+def _release(session: Session, refund: Refund) -> None:
+    """Give back what ``_hold`` took (the processor refused the refund)."""
+    session.execute(update(Order).where(Order.id == refund.order_id)
+                    .values(refunded_cents=Order.refunded_cents - refund.amount_cents)
+                    .execution_options(synchronize_session=False))
+    for part in refund.plan:
+        if part.get("line_id"):
+            session.execute(update(OrderLine).where(OrderLine.id == part["line_id"])
+                            .values(refunded_cents=OrderLine.refunded_cents - part["cents"])
+                            .execution_options(synchronize_session=False))
+        else:
+            session.execute(update(Fulfilment).where(Fulfilment.id == part["fulfilment_id"])
+                            .values(shipping_refunded_cents=Fulfilment.shipping_refunded_cents
+                                    - part["cents"])
+                            .execution_options(synchronize_session=False))
+
+
+def request_refund(*, session: Session, actor: User, order: Order, line_id: int | None = None,
+                   amount_cents: int | None = None, reason: str = "") -> Refund:
+    """Record a pending refund of part or all of a paid order (admins only) and hold its
+    amount. Nothing is sent to the processor: commit, then call ``send``."""
     if not has_role(session=session, user=actor, role=Role.ADMIN):
         raise Forbidden()
+    session.refresh(order)
     if order.status not in REFUNDABLE or not order.payment_intent_id:
         raise InvalidTransition(_("Only a paid order can be refunded."))
     plan = _plan(session, order, line_id, amount_cents)
-    refund_row = Refund(order_id=order.id, order_line_id=line_id,
-                        amount_cents=sum(cents for _l, _f, cents in plan),
-                        reason=reason.strip()[:500], created_by_id=actor.id)
-    session.add(refund_row)
-    session.flush()
-    _apply(session, order, refund_row, plan, actor)
-    try:  # last: if the processor refuses, the whole transaction rolls back
-        refund_row.stripe_refund_id = gateway.refund(
-            intent_id=order.payment_intent_id, amount_cents=refund_row.amount_cents,
-            idempotency_key=f"refund-{order.number}-{refund_row.id}")
-    except GatewayUnavailable as exc:
-        raise Conflict(_("The card processor did not accept the refund. Nothing was "
-                         "refunded; try again later.")) from exc
-    session.add(refund_row)
+    refund = Refund(order_id=order.id, order_line_id=line_id,
+                    amount_cents=sum(cents for _l, _f, cents in plan),
+                    status=RefundStatus.PENDING, reason=reason.strip()[:500],
+                    created_by_id=actor.id, attempts=1, retry_at=utcnow() + FIRST_RETRY)
+    try:
+        with session.begin_nested():
+            session.add(refund)
+            session.flush()
+    except IntegrityError as exc:  # another refund of this order is pending
+        raise RefundInProgress() from exc
+    refund.idempotency_key = f"refund-{order.number}-{refund.id}"
+    refund.plan = _hold(session, order, plan)
+    session.add(refund)
     audit.record(session=session, actor=actor, entity_type="order", entity_id=order.id,
-                 action="refunded", data={"amount_cents": refund_row.amount_cents,
-                                          "line_id": line_id})
-    return refund_row
+                 action="refund_requested", reason=refund.reason or None,
+                 data={"refund_id": refund.id, "amount_cents": refund.amount_cents,
+                       "line_id": line_id})
+    return refund
 
 
-def record_external_refund(*, session: Session, order: Order, stripe_refund_id: str,
-                           amount_cents: int) -> bool:
-    """A refund made outside the marketplace (seen in a charge.refunded webhook): recorded
-    once, spread over the order like a full-order refund. False when already known."""
-    known = session.exec(select(Refund.id).where(
-        Refund.stripe_refund_id == stripe_refund_id)).first()
-    if known or order.status not in REFUNDABLE:
+# --- 3. record the outcome ------------------------------------------------------------------
+
+def _claim_outcome(session: Session, refund: Refund, status: RefundStatus, **values) -> bool:
+    """Move the refund out of ``pending`` once (False when another path already did)."""
+    result = session.execute(update(Refund).where(
+        Refund.id == refund.id, Refund.status == RefundStatus.PENDING)
+        .values(status=status, settled_at=utcnow(), retry_at=None, **values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
         return False
-    plan = _plan(session, order, None, amount_cents)
-    refund_row = Refund(order_id=order.id, amount_cents=amount_cents,
-                        stripe_refund_id=stripe_refund_id, reason="refunded at the processor")
-    session.add(refund_row)
-    session.flush()
-    _apply(session, order, refund_row, plan, None)
+    session.refresh(refund)
     return True
+
+
+def settle(*, session: Session, refund: Refund, stripe_refund_id: str) -> bool:
+    """The processor refunded it: ledger, order status, audit. False if already recorded."""
+    if not _claim_outcome(session, refund, RefundStatus.SUCCEEDED,
+                          stripe_refund_id=stripe_refund_id):
+        return False
+    order = session.get(Order, refund.order_id)
+    session.refresh(order)
+    ledger.record_refund(session=session, order=order, refund=refund, parts=[
+        (part["group_id"], part["producer_cents"], part["commission_cents"])
+        for part in refund.plan])
+    settled = session.exec(select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
+        Refund.order_id == order.id, Refund.status == RefundStatus.SUCCEEDED)).one()
+    to = OrderStatus.REFUNDED if settled >= order.total_cents else OrderStatus.PARTLY_REFUNDED
+    _set_status(session, order, to, None, refund.reason or None)
+    audit.record(session=session, actor=None, entity_type="order", entity_id=order.id,
+                 action="refunded", data={"refund_id": refund.id,
+                                          "amount_cents": refund.amount_cents,
+                                          "stripe_refund_id": stripe_refund_id})
+    return True
+
+
+def fail(*, session: Session, refund: Refund, why: str) -> bool:
+    """The processor refused it: the held amount is given back. False if already done."""
+    if not _claim_outcome(session, refund, RefundStatus.FAILED, failure=why[:300]):
+        return False
+    _release(session, refund)
+    audit.record(session=session, actor=None, entity_type="order", entity_id=refund.order_id,
+                 action="refund_failed", reason=why[:500],
+                 data={"refund_id": refund.id, "amount_cents": refund.amount_cents})
+    return True
+
+
+def apply_answer(*, session: Session, refund: Refund, answer: ProcessorRefund) -> bool:
+    """Record what the processor says of our refund (succeeded, pending or refused)."""
+    if answer.refused:
+        return fail(session=session, refund=refund,
+                    why=f"the card processor answered {answer.status}")
+    return settle(session=session, refund=refund, stripe_refund_id=answer.id)
+
+
+# --- 2. talk to the processor (after the commit) --------------------------------------------
+
+def metadata_of(refund: Refund, order: Order) -> dict[str, str]:
+    return {"refund_id": str(refund.id), "order_number": order.number}
+
+
+def call_processor(gateway: PaymentGateway, refund: Refund, order: Order
+                   ) -> ProcessorRefund | str | None:
+    """Send the refund: the processor's refund, a refusal (its reason), or None when the
+    outcome is unknown (unreachable; the worker will ask again)."""
+    try:
+        return gateway.refund(intent_id=order.payment_intent_id,
+                              amount_cents=refund.amount_cents,
+                              idempotency_key=refund.idempotency_key,
+                              metadata=metadata_of(refund, order))
+    except ProcessorRefused as exc:
+        return str(exc)
+    except GatewayUnavailable as exc:
+        log.warning("refund %s: no answer from the processor (%s); the worker will retry",
+                    refund.id, exc)
+        return None
+
+
+def find_at_processor(gateway: PaymentGateway, refund: Refund, order: Order
+                      ) -> ProcessorRefund | None:
+    """Our refund among the intent's refunds at the processor (by the id in its metadata)."""
+    for answer in gateway.refunds_of(order.payment_intent_id):
+        if answer.metadata.get("refund_id") == str(refund.id):
+            return answer
+    return None
+
+
+def record_answer(*, session: Session, refund_id: int, answer: ProcessorRefund | str) -> Refund:
+    """Record a processor answer (a refund, or the reason of a refusal) on a refund."""
+    refund = session.get(Refund, refund_id)
+    if isinstance(answer, str):
+        fail(session=session, refund=refund, why=answer)
+    else:
+        apply_answer(session=session, refund=refund, answer=answer)
+    return refund
+
+
+def due_for_retry(*, session: Session, now=None, limit: int = 50) -> list[int]:
+    """Pending refunds whose processor answer is overdue, oldest first."""
+    now = now or utcnow()
+    return list(session.exec(select(Refund.id).where(
+        Refund.status == RefundStatus.PENDING,
+        or_(Refund.retry_at.is_(None), Refund.retry_at <= now))
+        .order_by(Refund.id).limit(limit)))
+
+
+def claim_retry(*, session: Session, refund_id: int, now=None) -> Refund | None:
+    """Take a due refund for one reconciliation (guarded: two workers never both take it);
+    the next retry waits twice as long, up to an hour."""
+    now = now or utcnow()
+    refund = session.get(Refund, refund_id)
+    if refund is None or refund.status != RefundStatus.PENDING:
+        return None
+    wait = min(FIRST_RETRY * (2 ** min(refund.attempts, 10)), MAX_RETRY)
+    result = session.execute(update(Refund).where(
+        Refund.id == refund_id, Refund.status == RefundStatus.PENDING,
+        Refund.attempts == refund.attempts)
+        .values(attempts=Refund.attempts + 1, retry_at=now + wait)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return None
+    session.refresh(refund)
+    return refund
+
+
+# --- refunds made elsewhere (seen in a charge.refunded webhook) -----------------------------
+
+def record_processor_refund(*, session: Session, order: Order, answer: ProcessorRefund) -> bool:
+    """A refund listed by the processor: ours (pending) is finished; one made outside the
+    marketplace is recorded once, spread over the order. False when nothing changed."""
+    known = session.exec(select(Refund).where(Refund.stripe_refund_id == answer.id)).first()
+    if known is not None:
+        return False
+    ours = answer.metadata.get("refund_id")
+    if ours and ours.isdigit():
+        refund = session.get(Refund, int(ours))
+        if refund is not None and refund.order_id == order.id:
+            return apply_answer(session=session, refund=refund, answer=answer)
+    if answer.refused or order.status not in REFUNDABLE:
+        return False
+    plan = _plan(session, order, None, answer.amount_cents)
+    refund = Refund(order_id=order.id, amount_cents=answer.amount_cents,
+                    status=RefundStatus.PENDING, reason="refunded at the processor")
+    try:
+        with session.begin_nested():
+            session.add(refund)
+            session.flush()
+    except IntegrityError as exc:  # one of ours is pending: the worker finishes it first
+        raise RefundInProgress() from exc
+    refund.plan = _hold(session, order, plan)
+    session.add(refund)
+    return settle(session=session, refund=refund, stripe_refund_id=answer.id)

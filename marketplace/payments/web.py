@@ -1,7 +1,8 @@
 """The card payment page: the one page that needs JavaScript (Stripe.js collects the card).
 
 GET shows the total and the card form; pay.js turns the card into a PaymentMethod and posts
-its id here with the CSRF token. The POST charges once (``payments.card.pay``) and sends the
+its id here with the CSRF token. The POST charges once (``payments.flows.pay``: the attempt is
+committed before Stripe is called) and sends the
 buyer to the order page, which says "being confirmed" until the verified webhook marks the
 order paid. A refused card shows this page again (422) with a friendly message; the order
 and its reservation stay, so another card can be tried.
@@ -16,11 +17,11 @@ from marketplace.auth.deps import OptionalUser, SettingsDep
 from marketplace.config import Settings
 from marketplace.core.templating import render
 from marketplace.db import SessionDep
-from marketplace.errors import ValidationFailed
+from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.i18n import usd_to_khr
 from marketplace.models import Order
-from marketplace.payments import card
+from marketplace.payments import card, flows
 from marketplace.payments.gateway import CardDeclined, GatewayUnavailable
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -62,12 +63,14 @@ def pay(number: str, request: Request, session: SessionDep, settings: SettingsDe
         user: OptionalUser, payment_method: Annotated[str, Form(max_length=200)] = ""):
     order = _order(request, session, user, number)
     try:
-        intent = card.pay(session=session, gateway=request.app.state.gateway, order=order,
-                          payment_method=payment_method)
+        intent = flows.pay(session=session, gateway=request.app.state.gateway, order=order,
+                           payment_method=payment_method)
     except card.AlreadyPaid:
         return _to_order(order.number)
     except card.NotPayable:
         return _page(request, settings, order, status_code=409)
+    except Conflict as exc:  # another attempt is under way, or the amount did not match
+        return _page(request, settings, order, status_code=409, errors={"form": exc.detail})
     except ValidationFailed as exc:
         return _page(request, settings, order, errors={"form": exc.errors["payment_method"]},
                      status_code=422)

@@ -60,6 +60,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_payment_attempt_intent_id'), ['intent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_attempt_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_attempt_status'), ['status'], unique=False)
+        batch_op.create_index('uq_payment_attempt_in_progress', ['order_id'], unique=True,
+                              sqlite_where=sa.text("status IN ('creating', 'created')"),
+                              postgresql_where=sa.text("status IN ('creating', 'created')"))
 
     with op.batch_alter_table('order', schema=None) as batch_op:
         batch_op.add_column(sa.Column('idempotency_fingerprint', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
@@ -73,7 +76,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('failure', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('attempts', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('settled_at', marketplace.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('retry_at', marketplace.models.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_refund_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refund_retry_at'), ['retry_at'], unique=False)
+        batch_op.create_index('uq_refund_pending_order', ['order_id'], unique=True,
+                              sqlite_where=sa.text("status = 'pending'"),
+                              postgresql_where=sa.text("status = 'pending'"))
         batch_op.create_unique_constraint(batch_op.f('uq_refund_idempotency_key'), ['idempotency_key'])
 
 
@@ -81,7 +89,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('refund', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_refund_idempotency_key'), type_='unique')
+        batch_op.drop_index('uq_refund_pending_order')
+        batch_op.drop_index(batch_op.f('ix_refund_retry_at'))
         batch_op.drop_index(batch_op.f('ix_refund_status'))
+        batch_op.drop_column('retry_at')
         batch_op.drop_column('settled_at')
         batch_op.drop_column('attempts')
         batch_op.drop_column('failure')
@@ -95,6 +106,7 @@ def downgrade() -> None:
         batch_op.drop_column('idempotency_fingerprint')
 
     with op.batch_alter_table('payment_attempt', schema=None) as batch_op:
+        batch_op.drop_index('uq_payment_attempt_in_progress')
         batch_op.drop_index(batch_op.f('ix_payment_attempt_status'))
         batch_op.drop_index(batch_op.f('ix_payment_attempt_order_id'))
         batch_op.drop_index(batch_op.f('ix_payment_attempt_intent_id'))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from marketplace.auth import roles, service
+from marketplace.auth import roles, service, sessions, throttle
 from marketplace.auth.schemas import SignupIn
 from marketplace.core import security
 from marketplace.errors import EmailTaken, Forbidden, Gone, TooManyRequests, ValidationFailed
@@ -69,36 +69,68 @@ def test_unknown_email_reset_queues_nothing(session, settings):
     assert session.exec(OutboxMessage.__table__.select()).all() == []
 
 
-def test_change_password_needs_current_and_ends_other_sessions(session):
+def test_change_password_needs_current_and_ends_every_session_and_token(session, settings):
     user = create_user(session)
+    other = create_user(session)
+    mine = sessions.create(session=session, settings=settings, user=user, ip="192.0.2.1",
+                           user_agent="")
+    theirs = sessions.create(session=session, settings=settings, user=other, ip="192.0.2.1",
+                             user_agent="")
+    _token, raw = service.create_api_token(session=session, settings=settings, user=user)
+    session.commit()
     with pytest.raises(ValidationFailed) as info:
         service.change_password(session=session, user=user, current="wrong", new="x" * 12)
     assert "current_password" in info.value.errors
-    before = user.session_version
+    assert sessions.live(session=session, raw=mine) is not None
     service.change_password(session=session, user=user, current=DEFAULT_PASSWORD, new="x" * 12)
-    assert user.session_version == before + 1
+    session.commit()
+    assert sessions.live(session=session, raw=mine) is None
+    assert service.user_for_api_token(session=session, raw=raw) is None
+    assert sessions.live(session=session, raw=theirs) is not None  # other accounts untouched
 
 
-def test_throttle_after_ten_failures_for_one_account(session, settings):
+def test_failures_from_many_addresses_do_not_throttle_the_owner(session, settings):
     create_user(session, email="victim@example.com")
-    for i in range(10):
+    for i in range(settings.login_free_failures * 3):
         assert service.authenticate(session=session, settings=settings, email="victim@example.com",
                                     password="wrong", ip=f"10.0.0.{i}") is None
     session.commit()
+    owner = service.authenticate(session=session, settings=settings, email="victim@example.com",
+                                 password=DEFAULT_PASSWORD, ip="10.0.0.99")
+    assert owner is not None
+
+
+def test_throttle_after_failures_for_one_account_from_one_address(session, settings):
+    create_user(session, email="victim@example.com")
+    for _ in range(settings.login_free_failures):
+        service.authenticate(session=session, settings=settings, email="victim@example.com",
+                             password="wrong", ip="10.0.0.1")
+    session.commit()
     with pytest.raises(TooManyRequests) as info:
         service.authenticate(session=session, settings=settings, email="victim@example.com",
-                             password=DEFAULT_PASSWORD, ip="10.0.0.99")
-    assert 0 < info.value.retry_after <= settings.login_window_seconds
+                             password=DEFAULT_PASSWORD, ip="10.0.0.1")
+    assert 0 < info.value.retry_after <= settings.login_delay_seconds
 
 
-def test_throttle_after_ten_failures_from_one_address(session, settings):
-    for i in range(10):
-        service.authenticate(session=session, settings=settings, email=f"u{i}@example.com",
-                             password="wrong", ip="192.0.2.7")
+def test_throttle_after_many_failures_from_one_address(session, settings):
+    for i in range(settings.login_client_free_failures):
+        throttle.record_failure(session=session, email=f"u{i}@example.com", ip="192.0.2.7")
     session.commit()
     with pytest.raises(TooManyRequests):
         service.authenticate(session=session, settings=settings, email="other@example.com",
                              password="whatever", ip="192.0.2.7")
+
+
+def test_ipv6_clients_are_counted_by_their_64_network(session, settings):
+    for i in range(settings.login_free_failures):
+        service.authenticate(session=session, settings=settings, email="v6@example.com",
+                             password="wrong", ip=f"2001:db8:1:2::{i + 1:x}")
+    session.commit()
+    with pytest.raises(TooManyRequests):
+        service.authenticate(session=session, settings=settings, email="v6@example.com",
+                             password="wrong", ip="2001:db8:1:2:ffff::9")
+    assert service.authenticate(session=session, settings=settings, email="v6@example.com",
+                                password="wrong", ip="2001:db8:1:3::1") is None
 
 
 def test_api_token_revoked_or_expired_stops_working(session, settings):

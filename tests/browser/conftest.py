@@ -9,7 +9,6 @@ import os
 
 import pytest
 
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 PHONE_WINDOW = "412,915"

@@ -178,8 +178,10 @@ def test_group_applies_officer_approves_public_sees_the_seal_then_it_is_revoked(
     status = browser.find_element(By.CSS_SELECTOR, "section[aria-labelledby='h-status']").text
     assert "This seal is revoked" in status
     assert f"Reason: {REVOKE_REASON}" in status
-    browser.get(f"{live_server}/seal/{number}/tag")
-    assert "must not be used" in browser.find_element(By.CSS_SELECTOR, "[role='alert']").text
+    browser.get(f"{live_server}/seal/{number}/tag")  # no hang-tag for a revoked seal
+    assert "can no longer be printed" in \
+        browser.find_element(By.CSS_SELECTOR, "[role='alert']").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "main.tag, img[src*='qr']")
     browser.get(product_url)
     assert browser.find_element(By.ID, "product-h").text == TITLE
     assert not seal_badges(browser), "a revoked seal still shows on the product page"

@@ -260,8 +260,8 @@ def test_a_revoked_seal_shows_revoked_with_its_reason(session, storage, settings
     assert "This seal is revoked" in public.text
     assert "Machine-woven copies were sold" in public.text
     assert certificate.number not in client.get("/seal").text  # gone from the registry
-    qr = client.get(f"/seal/{certificate.number}/qr.svg")  # the tag still leads to the page
-    assert qr.status_code == 200
+    qr = client.get(f"/seal/{certificate.number}/qr.svg")  # no new tag for a revoked seal
+    assert qr.status_code == 410
 
 
 def test_complaints_reach_the_officers(session, storage, settings, browser, client):
@@ -309,7 +309,7 @@ def test_qr_codes_are_real_images_that_lead_to_a_genuine_verdict(session, storag
     assert png.status_code == 200
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
-    assert "max-age=31536000" in png.headers["cache-control"]
+    assert "no-cache" in png.headers["cache-control"] and png.headers["etag"]
     svg = client.get(f"/seal/{certificate.number}/qr.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert "<svg" in svg.text
@@ -451,3 +451,43 @@ def test_a_group_reads_the_requested_changes_edits_and_sends_again(session, stor
     assert again.steps[1] == {"step": "sewing straps", "method": "machine"}
     review_page = browser(officer).get(f"/officer/applications/{application.id}")
     assert "Earlier review rounds" in review_page.text
+
+
+def test_two_officers_decide_at_once_through_the_pages(session, storage, live_server):
+    from tests.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race
+    from tests.factories import pass_everything
+    from tests.helpers import login
+
+    application = create_application(session, storage)
+    officers = [create_user(session, role=["officer"]) for _ in range(2)]
+    pass_everything(session, officers[0], application)
+    clients = browsers(live_server, 2)
+    page_url = f"/officer/applications/{application.id}"
+    tokens = []
+    for client, officer in zip(clients, officers, strict=True):
+        login(client, officer.email)
+        tokens.append(csrf_from(client.get(page_url).text))
+    decisions = [{"decision": "approve", "decision_note": ""},
+                 {"decision": "reject", "decision_note": "Trees were felled for the resin"}]
+
+    def decide(client, token, decision):
+        return client.post(f"{page_url}/decide", data={"csrf_token": token, **decision})
+
+    with HealthProbe(live_server) as probe:
+        results = race([lambda c=c, t=t, d=d: decide(c, t, d)
+                        for c, t, d in zip(clients, tokens, decisions, strict=True)])
+    probe.assert_healthy()
+    assert max(r.seconds for r in results) < ANSWER_WITHIN
+    assert [r.value.status_code for r in results] == [303, 303]
+    pages = [c.get(r.value.headers["location"]).text for c, r in zip(clients, results,
+                                                                     strict=True)]
+    for client in clients:
+        client.close()
+    assert sum("Another officer has already decided this application." in p
+               for p in pages) == 1
+    session.rollback()
+    decided = session.get(CertificationApplication, application.id)
+    session.refresh(decided)
+    certificates = session.exec(select(Certificate)).all()
+    assert decided.status in ("approved", "rejected")
+    assert len(certificates) == (1 if decided.status == "approved" else 0)

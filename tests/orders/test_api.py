@@ -92,9 +92,10 @@ def test_same_idempotency_key_returns_the_first_order(client, session):
     product = create_product(session, stock_on_hand=5)
     token = cart_of(client, [(product, 1)])
     first = place(client, token, key="order-7f3a")
-    again = place(client, token, key="order-7f3a", full_name="Someone Else")
+    again = place(client, token, key="order-7f3a")
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
     assert counts(session) == (1, 1)
     assert allocated(session, product) == 1
     other = place(client, token, key="order-8b1c")

@@ -71,6 +71,23 @@ def test_bad_signature_or_body_is_400_and_changes_nothing(client, session, setti
     assert count(session, StripeEvent) == 0 and payments(session, order) == 0
 
 
+def test_a_signature_dated_in_the_future_is_400_and_changes_nothing(client, session, settings,
+                                                                    gateway, stripe_api):
+    order = place(session, settings, [(create_product(session, stock_on_hand=2), 1)])
+    payload = event("payment_intent.succeeded", charge(gateway, order, card(stripe_api)))
+    secret = settings.stripe_webhook_secret
+    now = int(time.time())
+    for signed_at in (now + 600, now + 24 * 3600, now - 3600):  # future, far future, replayed
+        response = post_event(client, settings, payload, sign(payload, secret, signed_at))
+        assert response.status_code == 400, signed_at
+        assert response.headers["content-type"] == "application/problem+json"
+    assert reload(session, order).status == "pending_payment"
+    assert count(session, StripeEvent) == 0 and payments(session, order) == 0
+    recent = post_event(client, settings, payload, sign(payload, secret, now - 60))
+    assert recent.status_code == 200, recent.text
+    assert reload(session, order).status == "paid"
+
+
 def test_signed_success_marks_the_order_paid_once(client, session, settings, gateway,
                                                   stripe_api):
     group = create_group(session)
@@ -97,6 +114,19 @@ def test_signed_success_marks_the_order_paid_once(client, session, settings, gat
     assert session.get(Product, product.id).stock_on_hand == 1
     stored = session.exec(select(StripeEvent).where(StripeEvent.event_id == "evt_paid_1")).one()
     assert stored.outcome == "order paid" and stored.processed_at is not None
+
+
+def test_another_installations_payment_with_our_order_number_is_not_ours(client, session,
+                                                                        settings):
+    """Two copies of the marketplace on one Stripe account (development) number their
+    orders alike: an intent made by the other copy's payment attempt must not pay ours."""
+    order = place(session, settings, [(create_product(session), 1)])
+    intent = {"id": "pi_from_the_other_copy", "object": "payment_intent",
+              "amount": order.total_cents, "currency": "usd", "status": "succeeded",
+              "metadata": {"order_number": order.number, "attempt_id": "41"}}
+    response = post_event(client, settings, event("payment_intent.succeeded", intent))
+    assert response.json()["outcome"] == "unknown payment intent"
+    assert reload(session, order).status == "pending_payment"
 
 
 def test_unknown_payment_intent_is_acknowledged_and_recorded(client, session, settings):

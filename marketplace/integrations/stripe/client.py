@@ -13,7 +13,13 @@ from marketplace.config import Settings
 from marketplace.db import ensure_off_event_loop
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
-from marketplace.payments.gateway import CardDeclined, GatewayUnavailable, Intent
+from marketplace.payments.gateway import (
+    CardDeclined,
+    GatewayUnavailable,
+    Intent,
+    ProcessorRefund,
+    ProcessorRefused,
+)
 
 log = logging.getLogger("marketplace.stripe")
 TIMEOUT_SECONDS = 20
@@ -56,7 +62,7 @@ def decline_message(code: str | None) -> str:
 
 def _intent(obj: dict) -> Intent:
     return Intent(id=obj["id"], status=obj["status"], client_secret=obj.get("client_secret"),
-                  amount_cents=int(obj["amount"]))
+                  amount_cents=int(obj["amount"]), currency=str(obj.get("currency") or "usd"))
 
 
 class StripeGateway:
@@ -93,17 +99,23 @@ class StripeGateway:
                 getattr(exc.error, "decline_code", None) if exc.error else None)
             log.info("stripe %s: card declined (%s)", what, exc.code)
             raise CardDeclined(decline_message(code)) from exc
-        except stripe.StripeError as exc:
+        except stripe.InvalidRequestError as exc:  # answered: this request cannot succeed
+            log.warning("stripe %s refused: %s", what, exc.user_message or exc)
+            raise ProcessorRefused(f"{what}: {exc.user_message or exc}") from exc
+        except stripe.StripeError as exc:  # unreachable, 5xx, rate limited: outcome unknown
             log.warning("stripe %s failed: %s %s", what, type(exc).__name__,
                         exc.user_message or exc)
             raise GatewayUnavailable(f"{what}: {type(exc).__name__}") from exc
 
     def create_intent(self, *, amount_cents: int, currency: str, order_number: str,
-                      payment_method: str | None, idempotency_key: str) -> Intent:
+                      payment_method: str | None, idempotency_key: str,
+                      attempt_id: int | None = None) -> Intent:
         """A card PaymentIntent for an order (not confirmed yet)."""
+        metadata = {"order_number": order_number}
+        if attempt_id is not None:
+            metadata["attempt_id"] = str(attempt_id)
         params: dict = {"amount": amount_cents, "currency": currency.lower(),
-                        "payment_method_types": ["card"],
-                        "metadata": {"order_number": order_number}}
+                        "payment_method_types": ["card"], "metadata": metadata}
         if payment_method:
             params["payment_method"] = payment_method
         obj = self._call("create intent", self.client.v1.payment_intents.create, params,
@@ -119,17 +131,22 @@ class StripeGateway:
         return _intent(self._call("retrieve intent", self.client.v1.payment_intents.retrieve,
                                   intent_id))
 
-    def refund(self, *, intent_id: str, amount_cents: int, idempotency_key: str) -> str:
-        """Refund part of a PaymentIntent; returns the Stripe refund id."""
-        obj = self._call("refund", self.client.v1.refunds.create,
-                         {"payment_intent": intent_id, "amount": amount_cents},
-                         {"idempotency_key": idempotency_key})
-        if obj.get("status") in ("failed", "canceled"):
-            raise GatewayUnavailable(f"refund {obj['id']} {obj.get('status')}")
-        return obj["id"]
+    def refund(self, *, intent_id: str, amount_cents: int, idempotency_key: str,
+               metadata: dict[str, str]) -> ProcessorRefund:
+        """Refund part of a PaymentIntent (``metadata`` names our refund, so it can be
+        found again if our record of the answer is lost)."""
+        return _refund(self._call("refund", self.client.v1.refunds.create,
+                                  {"payment_intent": intent_id, "amount": amount_cents,
+                                   "metadata": metadata},
+                                  {"idempotency_key": idempotency_key}))
 
-    def refunds_of(self, intent_id: str) -> list[tuple[str, int, str]]:
-        """(refund id, cents, status) of every refund on an intent, newest first."""
+    def refunds_of(self, intent_id: str) -> list[ProcessorRefund]:
+        """Every refund on an intent, newest first."""
         page = self._call("list refunds", self.client.v1.refunds.list,
                           {"payment_intent": intent_id, "limit": 100})
-        return [(r["id"], int(r["amount"]), r.get("status") or "") for r in page["data"]]
+        return [_refund(r) for r in page["data"]]
+
+
+def _refund(obj: dict) -> ProcessorRefund:
+    return ProcessorRefund(id=obj["id"], amount_cents=int(obj["amount"]),
+                           status=obj.get("status") or "", metadata=dict(obj.get("metadata") or {}))

@@ -3,8 +3,11 @@
 In development, with no Stripe key set, ``create_app`` switches to development values
 (``development_settings``) and its lifespan calls ``ensure_running``: it starts localstripe on
 ``settings.localstripe_port`` unless something already answers there, waits for it, and
-registers the webhook (``POST /_config/webhooks/marketplace``) pointing at
-``settings.base_url + /api/v1/webhooks/stripe`` with this process's webhook secret.
+registers the webhook (``POST /_config/webhooks/marketplace-<hash of the base URL>``) at
+``settings.base_url + /api/v1/webhooks/stripe`` with this instance's webhook secret. The
+webhook id and secret are derived from the base URL (and the secret key), so two instances on
+two ports each get their own signed events, and a restart or another worker process of the
+same instance registers the same webhook again.
 
 ``localstripe --port N`` itself listens on every interface and keeps its state in one fixed
 file (/tmp/localstripe.pickle) shared by every copy on the machine. So the server is run as
@@ -14,10 +17,11 @@ file of our choosing, and it exits by itself when its parent process dies.
 """
 
 import argparse
+import hashlib
+import hmac
 import json
 import logging
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -46,13 +50,32 @@ def base_url(port: int) -> str:
     return f"http://127.0.0.1:{port}"
 
 
+def _instance(settings: Settings) -> bytes:
+    return settings.base_url.rstrip("/").encode()
+
+
+def webhook_id(settings: Settings) -> str:
+    """This instance's webhook at localstripe, one per base URL: two instances on two ports
+    share one localstripe without replacing each other's webhook."""
+    return f"{WEBHOOK_ID}-{hashlib.sha256(_instance(settings)).hexdigest()[:16]}"
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The development webhook secret of this instance: derived from the secret key and the
+    base URL, so a restart, or every worker process of ``--workers N``, registers the same."""
+    digest = hmac.new(settings.secret_key.encode(), b"localstripe-webhook:" + _instance(settings),
+                      hashlib.sha256).hexdigest()
+    return f"whsec_{digest[:48]}"
+
+
 def development_settings(settings: Settings) -> Settings:
-    """A copy of ``settings`` pointing Stripe at localstripe, with a fresh webhook secret."""
+    """A copy of ``settings`` pointing Stripe at localstripe, with this instance's webhook
+    secret."""
     base = base_url(settings.localstripe_port)
     return settings.model_copy(update={
         "stripe_secret_key": DEV_SECRET_KEY,
         "stripe_publishable_key": DEV_PUBLISHABLE_KEY,
-        "stripe_webhook_secret": "whsec_" + secrets.token_hex(24),
+        "stripe_webhook_secret": webhook_secret(settings),
         "stripe_api_base": base,
         "stripe_js_url": base + JS_PATH,
     })
@@ -127,7 +150,7 @@ def ensure_running(settings: Settings) -> subprocess.Popen | None:
         log.info("localstripe started at %s (log: %s)", base,
                  settings.var_dir / "localstripe.log")
     register_webhook(base, settings.base_url.rstrip("/") + WEBHOOK_PATH,
-                     settings.stripe_webhook_secret or "")
+                     settings.stripe_webhook_secret or "", webhook_id(settings))
     return process
 
 

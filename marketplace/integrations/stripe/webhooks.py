@@ -18,17 +18,18 @@ Anything unexpected raises: the transaction rolls back (the event id too) and St
 
 import json
 import logging
+import time
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit
 from marketplace.config import Settings
-from marketplace.errors import BadRequest, MarketplaceError, ValidationFailed
+from marketplace.errors import BadRequest, MarketplaceError
 from marketplace.i18n import gettext as _
-from marketplace.models import Order, OrderStatus, StripeEvent, utcnow
-from marketplace.orders import service as orders
-from marketplace.payments import refunds
+from marketplace.models import Order, PaymentAttempt, StripeEvent, utcnow
+from marketplace.payments import card, refunds
+from marketplace.payments.gateway import ProcessorRefund
 
 log = logging.getLogger("marketplace.stripe")
 
@@ -36,6 +37,16 @@ HANDLED = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"
                      "charge.refunded"})
 UNKNOWN_INTENT = "unknown payment intent"
 COUNTED_REFUNDS = ("succeeded", "pending")
+TOLERANCE = 300  # seconds a signature's timestamp may differ from now (Stripe's default)
+
+
+def _signed_at(sig_header: str | None) -> int:
+    """The ``t=`` timestamp of a Stripe-Signature header (the SDK has checked it is there)."""
+    stamps = [item.split("=", 2) for item in (sig_header or "").split(",")]
+    try:
+        return next(int(parts[1]) for parts in stamps if parts[0] == "t" and len(parts) > 1)
+    except (StopIteration, ValueError) as exc:
+        raise BadRequest(_("The webhook signature is not valid.")) from exc
 
 
 def verify(*, payload: bytes, sig_header: str | None, secret: str | None) -> dict:
@@ -46,12 +57,16 @@ def verify(*, payload: bytes, sig_header: str | None, secret: str | None) -> dic
     import stripe  # imported on first use: the SDK costs ~25 MB per worker
 
     try:
-        stripe.Webhook.construct_event(payload, sig_header, secret)
+        stripe.Webhook.construct_event(payload, sig_header, secret, tolerance=TOLERANCE)
         event = json.loads(payload)
     except stripe.SignatureVerificationError as exc:
         raise BadRequest(_("The webhook signature is not valid.")) from exc
     except ValueError as exc:  # not UTF-8 or not JSON
         raise BadRequest(_("The webhook body is not a JSON event.")) from exc
+    if _signed_at(sig_header) > time.time() + TOLERANCE:
+        # The SDK refuses only old timestamps; one from the future would stay valid past the
+        # replay window, so it is refused as well.
+        raise BadRequest(_("The webhook signature is not valid."))
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or \
             not isinstance(event.get("type"), str) or \
             not isinstance((event.get("data") or {}).get("object"), dict):
@@ -90,31 +105,30 @@ def _dispatch(session: Session, settings: Settings, gateway, kind: str, obj: dic
 
 
 def find_order(session: Session, intent_id: str | None, metadata: dict | None) -> Order | None:
-    """The order of a PaymentIntent: by its stored id, else by the order number we put in the
-    intent's metadata (the webhook may arrive before the paying request has committed)."""
+    """The order of a PaymentIntent: by its stored id (on the order or on a payment attempt),
+    else by the order number we put in the intent's metadata. When the metadata names one of
+    our payment attempts, that attempt must belong to the order: another installation using
+    the same Stripe account (another copy in development) has its own numbers and attempts."""
     if intent_id:
         order = session.exec(select(Order).where(Order.payment_intent_id == intent_id)).first()
         if order is not None:
             return order
-    number = (metadata or {}).get("order_number")
-    if isinstance(number, str) and number:
-        return session.exec(select(Order).where(Order.number == number)).first()
-    return None
-
-
-def _describe(exc: MarketplaceError) -> str:
-    if isinstance(exc, ValidationFailed) and exc.errors:
-        return "; ".join(str(message) for message in exc.errors.values())
-    return exc.detail
-
-
-def _attention(session: Session, order: Order, intent_id: str, problem: str) -> str:
-    log.error("stripe payment %s for order %s needs attention: %s", intent_id, order.number,
-              problem)
-    audit.record(session=session, actor=None, entity_type="order", entity_id=order.id,
-                 action="payment_needs_attention", reason=problem[:500],
-                 data={"payment_intent": intent_id})
-    return f"needs attention: {problem}"
+        attempt = session.exec(select(PaymentAttempt).where(
+            PaymentAttempt.intent_id == intent_id)).first()
+        if attempt is not None:
+            return session.get(Order, attempt.order_id)
+    metadata = metadata or {}
+    number = metadata.get("order_number")
+    if not isinstance(number, str) or not number:
+        return None
+    order = session.exec(select(Order).where(Order.number == number)).first()
+    attempt_id = str(metadata.get("attempt_id") or "")
+    if order is not None and attempt_id:
+        attempt = session.get(PaymentAttempt, int(attempt_id)) if attempt_id.isdigit() else None
+        if attempt is None or attempt.order_id != order.id or \
+                (attempt.intent_id and attempt.intent_id != intent_id):
+            return None
+    return order
 
 
 def _succeeded(session: Session, settings: Settings, intent: dict) -> str:
@@ -122,23 +136,9 @@ def _succeeded(session: Session, settings: Settings, intent: dict) -> str:
     order = find_order(session, intent_id, intent.get("metadata"))
     if order is None:
         return UNKNOWN_INTENT
-    if order.payment_intent_id != intent_id:
-        if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
-            return _attention(session, order, intent_id,
-                              f"order already paid with {order.payment_intent_id}; "
-                              f"refund {intent_id} at Stripe")
-        order.payment_intent_id = intent_id  # refunds go to the intent that was paid
-        session.add(order)
-    if str(intent.get("currency", "")).lower() != order.currency.lower():
-        return _attention(session, order, intent_id, f"paid in {intent.get('currency')}")
-    try:
-        with session.begin_nested():
-            paid = orders.mark_paid(session=session, settings=settings, order=order,
-                                    amount_cents=int(intent.get("amount", -1)))
-    except MarketplaceError as exc:
-        session.refresh(order)
-        return _attention(session, order, intent_id, _describe(exc))
-    return "order paid" if paid else "order already paid"
+    return card.apply_succeeded(session=session, settings=settings, order=order,
+                                intent_id=intent_id, amount_cents=int(intent.get("amount", -1)),
+                                currency=str(intent.get("currency", "")))
 
 
 def _failed(session: Session, intent: dict) -> str:
@@ -163,23 +163,23 @@ def _refunded(session: Session, gateway, charge: dict) -> str:
     if listed is None:  # newer API versions leave the list out of the charge: ask Stripe
         items = gateway.refunds_of(intent_id or order.payment_intent_id)
     else:
-        items = [(r.get("id"), int(r.get("amount", 0)), r.get("status") or "succeeded")
-                 for r in listed]
+        items = [ProcessorRefund(id=r.get("id") or "", amount_cents=int(r.get("amount", 0)),
+                                 status=r.get("status") or "succeeded",
+                                 metadata=dict(r.get("metadata") or {})) for r in listed]
     recorded, problems = 0, []
-    for refund_id, cents, status in items:
-        if not refund_id or status not in COUNTED_REFUNDS or cents <= 0:
+    for item in items:
+        if not item.id or item.amount_cents <= 0 or \
+                (item.status not in COUNTED_REFUNDS and not item.refused):
             continue
         try:
             with session.begin_nested():
-                if refunds.record_external_refund(session=session, order=order,
-                                                  stripe_refund_id=refund_id,
-                                                  amount_cents=cents):
+                if refunds.record_processor_refund(session=session, order=order, answer=item):
                     recorded += 1
         except IntegrityError:
             continue  # recorded meanwhile by the request that made this refund
         except MarketplaceError as exc:
             session.refresh(order)
-            problems.append(f"{refund_id}: {_describe(exc)}")
+            problems.append(f"{item.id}: {card.describe(exc)}")
     if problems:
-        return _attention(session, order, intent_id or "", "; ".join(problems))
+        return card.needs_attention(session, order, intent_id or "", "; ".join(problems))
     return f"{recorded} refund(s) recorded"

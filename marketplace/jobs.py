@@ -1,0 +1,50 @@
+"""One pass of the background worker (``marketplace worker``): every job that finishes what
+requests started. Each job claims its rows with guarded UPDATEs, so several workers (on
+several machines) can run at once."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from marketplace.auth import sessions, throttle
+from marketplace.config import Settings
+from marketplace.db import transaction
+from marketplace.notifications.delivery import deliver_pending
+from marketplace.orders.service import expire_unpaid
+from marketplace.payments import reconcile
+from marketplace.payments.gateway import PaymentGateway
+
+
+@dataclass
+class Pass:
+    refunds: int = 0
+    payments: int = 0
+    expired: int = 0
+    emails: int = 0
+    purged: int = 0
+
+
+def run_once(engine: Engine, settings: Settings, gateway: PaymentGateway, *, now=None) -> Pass:
+    """Payments and refunds first (a payment found now must not be cancelled as unpaid),
+    then unpaid orders past their reservation, then the email outbox, then old sessions and
+    failed log-ins that no longer count."""
+    done = Pass()
+    found = reconcile.run(engine, settings, gateway, now=now)
+    done.refunds, done.payments = found.refunds, found.payments
+    with transaction(engine) as session:
+        done.expired = expire_unpaid(session=session)
+    done.emails = deliver_pending(engine, settings)
+    with transaction(engine) as session:
+        done.purged = sessions.purge(session=session, now=now) + \
+            throttle.purge(session=session, settings=settings, now=now)
+    return done
+
+
+def gateway_for(settings: Settings) -> tuple[Settings, PaymentGateway]:
+    """The settings and card gateway the worker uses (localstripe's in development, like
+    the web app)."""
+    from marketplace.integrations.stripe import StripeGateway, localstripe
+
+    if localstripe.wanted(settings):
+        settings = localstripe.development_settings(settings)
+    return settings, StripeGateway(settings)
