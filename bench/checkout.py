@@ -167,6 +167,10 @@ def start_server(url: str, var_dir: Path, port: int) -> subprocess.Popen:
            "MARKETPLACE_DATABASE_URL": url,
            "MARKETPLACE_VAR_DIR": str(var_dir),
            "MARKETPLACE_BASE_URL": f"http://127.0.0.1:{port}",
+           # The load comes from one address but stands for many buyers: each checkout sends
+           # its own X-Forwarded-For, believed from loopback as from a reverse proxy, so the
+           # per-address limit on unpaid orders applies per simulated buyer.
+           "MARKETPLACE_TRUSTED_PROXIES": "127.0.0.1",
            "MARKETPLACE_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "marketplace.app:create_app", "--factory",
@@ -283,6 +287,8 @@ def checkout(tally: Tally, seeded: Seeded, scarce_share: float):
     def work(client: httpx.Client, rng: random.Random) -> None:
         scarce = rng.random() < scarce_share
         product_id = seeded.scarce_id if scarce else rng.choice(seeded.plentiful_ids)
+        client.headers["X-Forwarded-For"] = \
+            f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
         try:
             cart = client.post("/api/v1/carts")
             if cart.status_code != 201:

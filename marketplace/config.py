@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     login_max_delay_seconds: int = Field(
         default=900, ge=1, description="Longest wait between two log-in attempts")
     trusted_proxies: str = Field(
-        default="", description="Comma-separated IP addresses or CIDR networks of the reverse "
-        "proxies whose X-Forwarded-For is believed; empty: nobody's")
+        default="127.0.0.1,::1", description="Comma-separated IP addresses or CIDR networks "
+        "of the reverse proxies whose X-Forwarded-For is believed (by default a proxy on "
+        "this machine, as uvicorn does); empty: nobody's")
     khr_per_usd: int = Field(default=4100, description="Riel per US dollar for display")
     log_level: str = "INFO"
     seal_signing_key: str | None = Field(

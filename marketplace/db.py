@@ -168,8 +168,48 @@ async def db_slot(request: Request) -> AsyncIterator[None]:
     semaphore = per_app.get(id(engine))
     if semaphore is None:
         semaphore = per_app[id(engine)] = asyncio.Semaphore(pool_capacity(engine))
-    async with semaphore:
+    slot = _Slot(semaphore)
+    await slot.take()
+    request.state.db_slot = slot
+    try:
         yield
+    finally:
+        slot.give_back()
+
+
+class _Slot:
+    """The request's place at the ``db_slot`` gate (only touched on the event loop)."""
+
+    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+        self.semaphore, self.held = semaphore, False
+
+    async def take(self) -> None:
+        await self.semaphore.acquire()
+        self.held = True
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            self.semaphore.release()
+
+
+@contextmanager
+def slot_released(request: Request) -> Iterator[None]:
+    """From a plain ``def`` route: give the request's ``db_slot`` back while it waits on
+    something slow outside the database (a Stripe call), and take it again after, so a slow
+    processor cannot hold every slot and stall the pages. The request's session must hold
+    no connection meanwhile: commit first (``payments.flows`` does)."""
+    import anyio.from_thread
+
+    slot = getattr(request.state, "db_slot", None)
+    if slot is None or not slot.held:
+        yield
+        return
+    anyio.from_thread.run_sync(slot.give_back)
+    try:
+        yield
+    finally:
+        anyio.from_thread.run(slot.take)
 
 
 def get_session(

@@ -25,6 +25,13 @@ class Timed:
     seconds: float
 
 
+def report(what: str, results: list[Timed], probe: "HealthProbe") -> None:
+    """One line of figures for the log (shown with ``pytest -s``)."""
+    print(f"\n{what}: {len(results)} requests, slowest answer "
+          f"{max(r.seconds for r in results):.2f} s; /healthz answered {len(probe.timings)} "
+          f"times, slowest {probe.slowest * 1000:.0f} ms")
+
+
 def race(actions: list[Callable[[], object]]) -> list[Timed]:
     """Run every action in its own thread, all released at the same instant; their results
     (or the exception raised) with how long each took, in the order given."""

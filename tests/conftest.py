@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,12 @@ def _isolated(request, settings):
 
 
 @pytest.fixture
+def storage(app):
+    """Where the app keeps photos (a folder under the session's var dir)."""
+    return app.state.storage
+
+
+@pytest.fixture
 def session(engine):
     """A session for arranging and checking data; commit to make rows visible to the app."""
     with Session(engine, expire_on_commit=False) as db:
@@ -174,34 +181,21 @@ def cli_env(monkeypatch, settings):
     get_settings.cache_clear()
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own server
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+@contextmanager
+def served(app, *, name: str = "live-server"):
+    """``app`` served by uvicorn (in a thread, with its lifespan) on 127.0.0.1 and a free
+    port, with the proxy options ``marketplace serve`` gives uvicorn; yields the base URL."""
+    from marketplace.core.clientip import uvicorn_proxy_options
 
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The session's app served by uvicorn on 127.0.0.1 and a free port; yields the base URL.
-
-    The app's ``settings.base_url`` stays "http://testserver", so take the path from an
-    email link (``tests.helpers.link_in``) and open ``live_server + path``.
-    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # port 0: the OS picks a free port, and we keep it bound
-    port = sock.getsockname()[1]
-    base_url = f"http://127.0.0.1:{port}"
-
-    from marketplace.core.clientip import uvicorn_proxy_options
-
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                             **uvicorn_proxy_options(app.state.settings))
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                              name="live-server", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name,
+                              daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
@@ -217,3 +211,22 @@ def live_server(app):
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own server
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The session's app served by uvicorn on 127.0.0.1 and a free port; yields the base URL.
+
+    The app's ``settings.base_url`` stays "http://testserver", so take the path from an
+    email link (``tests.helpers.link_in``) and open ``live_server + path``.
+    """
+    with served(app) as base_url:
+        yield base_url

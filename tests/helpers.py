@@ -2,6 +2,7 @@
 
 import email
 import re
+import time
 from email import policy
 
 from marketplace.notifications.delivery import deliver_pending
@@ -40,3 +41,13 @@ def link_in(message, path_prefix: str) -> str:
     match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]+)", body)
     assert match, f"no {path_prefix} link in: {body}"
     return match.group(1)
+
+
+def wait_for(predicate, timeout: float = 15.0) -> bool:
+    """True once ``predicate()`` is true, polling every 0.1 s; False after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False

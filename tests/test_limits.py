@@ -218,6 +218,23 @@ def test_nul_in_a_json_body_is_422_naming_the_field_and_nothing_is_stored(client
     assert ok.status_code == 201 and ok.json()["title"] == "a\\u0000b"
 
 
+def test_nul_in_json_of_another_encoding_or_deeply_nested_is_never_stored(client, session):
+    import json
+
+    users = _count(session, User)
+    person = {"email": "utf16@example.com", "full_name": "Sok\u0000ha",
+              "password": "a long passphrase"}
+    for encoding in ("utf-16", "utf-16-le", "utf-32"):  # JSON parsers read these too
+        sent = client.post("/api/v1/users", content=json.dumps(person).encode(encoding),
+                           headers={"Content-Type": "application/json"})
+        assert _fields(_problem(sent, 422)) == ["full_name"], encoding
+    deep = b"[" * 20000 + b'"\\u0000"' + b"]" * 20000
+    nested = client.post("/api/v1/users", content=deep,
+                         headers={"Content-Type": "application/json"})
+    assert nested.status_code in (400, 422), nested.text  # refused, never a 500
+    assert _count(session, User) == users
+
+
 def test_nul_in_a_form_post_is_422_and_nothing_is_stored(client, session):
     group = create_group(session)
     add_member(session, group, create_user(session, email="member@example.com"))

@@ -10,7 +10,6 @@ account. IPv6 clients are counted by their /64 network (one subscriber's block).
 """
 
 import hashlib
-import ipaddress
 import math
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ from sqlalchemy import delete, func, text
 from sqlmodel import Session, select
 
 from marketplace.config import Settings
+from marketplace.core.clientip import network_of
 from marketplace.errors import TooManyRequests
 from marketplace.i18n import gettext as _
 from marketplace.i18n import ngettext
@@ -26,13 +26,7 @@ from marketplace.models import LoginAttempt, utcnow
 
 def client_key(ip: str) -> str:
     """What failures are counted by: the address, or an IPv6 address's /64 network."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip[:45]
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
+    return network_of(ip)
 
 
 def _account(email: str) -> str:

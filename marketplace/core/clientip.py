@@ -77,3 +77,15 @@ def uvicorn_proxy_options(settings) -> dict:
         return {"proxy_headers": False}
     items = ",".join(part.strip() for part in settings.trusted_proxies.split(",") if part.strip())
     return {"proxy_headers": True, "forwarded_allow_ips": items}
+
+
+def network_of(ip: str) -> str:
+    """What limits count a client by: its IPv4 address, or its IPv6 address's /64 network
+    (one subscriber's block, whose addresses it can change at will)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip[:45]
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

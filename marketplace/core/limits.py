@@ -89,27 +89,44 @@ def _nul_in_url(scope) -> str | None:
     return None
 
 
-def _nul_path(value, path: tuple = ()) -> tuple | None:
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    items = value.items() if isinstance(value, dict) else \
-        enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        if isinstance(key, str) and "\x00" in key:
-            return (*path, key.replace("\x00", ""))
-        found = _nul_path(item, (*path, key))
-        if found is not None:
-            return found
+def _nul_path(document) -> tuple | None:
+    """The path (keys and indexes) to the first text holding a NUL, or None. Iterative: a
+    deeply nested document cannot exhaust the stack."""
+    stack = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path
+            continue
+        items = value.items() if isinstance(value, dict) else \
+            enumerate(value) if isinstance(value, list) else ()
+        children = []
+        for key, item in items:
+            if isinstance(key, str) and "\x00" in key:
+                return (*path, key.replace("\x00", ""))
+            children.append(((*path, key), item))
+        stack.extend(reversed(children))
     return None
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _nul_in_json(body: bytes) -> str | None:
-    if b"\\u0000" not in body:
-        return None  # a raw NUL byte is not valid JSON: the parser refuses it
+    # A UTF-8 body can only hold a NUL as the escape \u0000. A body with NUL bytes (or not
+    # UTF-8 at all) may be UTF-16 or UTF-32, which the JSON parser also reads: parse it.
+    if b"\\u0000" not in body and b"\x00" not in body and _is_utf8(body):
+        return None
     try:
         found = _nul_path(json.loads(body))
-    except ValueError:
-        return None  # not JSON: the route answers 400
+    except (ValueError, RecursionError):
+        return None  # not JSON, or nested too deep: the route answers 400
     return None if found is None else ".".join(str(part) for part in found) or "body"
 
 

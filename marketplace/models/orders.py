@@ -78,7 +78,8 @@ class Order(SQLModel, table=True):
         description="SHA-256 of what was asked with the key: the same key with another "
         "request is refused")
     client_ip: str | None = Field(default=None, max_length=45, index=True,
-                                  description="Where the order was placed from (limits)")
+                                  description="Where the order was placed from, for limits "
+                                  "(an IPv6 client by its /64 network)")
     status: str = Field(default=OrderStatus.PENDING_PAYMENT, max_length=20, index=True)
     email: str = Field(max_length=254)
     phone: str = Field(default="", max_length=20)

@@ -14,7 +14,7 @@ from marketplace.auth.deps import AdminUser
 from marketplace.catalog.views import localized
 from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, render
-from marketplace.db import SessionDep
+from marketplace.db import SessionDep, slot_released
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import format_usd
 from marketplace.i18n import gettext as _
@@ -92,7 +92,8 @@ def refund(number: str, request: Request, form: FormDep, session: SessionDep, ad
         amount = parse_amount(values.get("amount"))
         done = flows.refund(session=session, gateway=gateway, actor=admin, order=order,
                             line_id=int(line) if line.isdigit() else None,
-                            amount_cents=amount, reason=values.get("reason", ""))
+                            amount_cents=amount, reason=values.get("reason", ""),
+                            waiting=lambda: slot_released(request))
     except ValidationFailed as exc:
         errors = {("amount" if key == "amount_cents" else key): message
                   for key, message in exc.errors.items()}

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from marketplace import audit
 from marketplace.checkout import pricing, shipping
 from marketplace.config import Settings
+from marketplace.core.clientip import network_of
 from marketplace.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import (
@@ -178,7 +179,7 @@ def place_order(*, session: Session, settings: Settings, cart: Cart, user: User 
     TooManyUnpaidOrders past the unpaid limits (per cart, account, ``client_ip``) and
     PriceChanged when ``expected_total_cents`` no longer matches (nothing written).
     """
-    client_ip = (client_ip or "")[:45] or None  # an IPv6 address at most
+    client_ip = network_of(client_ip)[:45] if client_ip else None  # IPv6: its /64
     asked = idempotency.fingerprint(cart=cart, address=address,
                                     expected_total_cents=expected_total_cents)
     unpaid.serialize(session=session, cart=cart, user=user, client_ip=client_ip)
@@ -297,14 +298,17 @@ def mark_paid(*, session: Session, settings: Settings, order: Order,
         raise Conflict(_("The amount paid does not match the order."))
     if order.status == OrderStatus.CANCELLED:
         # Paid after its reservation expired: hold the stock again if it is still there.
+        reopened = session.execute(update(Order).where(
+            Order.id == order.id, Order.status == OrderStatus.CANCELLED).values(
+            status=OrderStatus.PENDING_PAYMENT, cancelled_at=None)
+            .execution_options(synchronize_session=False))
+        session.refresh(order)
+        if reopened.rowcount != 1:  # another path (webhook, worker) got here first
+            return False
         items = [(session.get(Product, line.product_id), line.variant_id, line.quantity)
                  for line in lines_of(session=session, order_id=order.id)]
         stock.reserve(session=session, order_id=order.id, items=items,
                       expires_at=utcnow() + timedelta(minutes=settings.reservation_minutes))
-        session.execute(update(Order).where(Order.id == order.id).values(
-            status=OrderStatus.PENDING_PAYMENT, cancelled_at=None)
-            .execution_options(synchronize_session=False))
-        session.refresh(order)
     if not _set_status(session, order, OrderStatus.PAID, None):
         return False
     stock.convert(session=session, order_id=order.id)

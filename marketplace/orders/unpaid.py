@@ -120,8 +120,9 @@ def check_room(*, session: Session, settings: Settings, cart: Cart, user: User |
 def cancel_by_buyer(*, session: Session, order: Order, actor: User | None) -> Order:
     """The buyer gives up an unpaid order: its pieces are no longer held."""
     from marketplace.orders import service
-    from marketplace.payments.card import PaymentInProgress
+    from marketplace.payments.card import PaymentInProgress, lock_order
 
+    order = lock_order(session, order.id)  # a payment starting now waits for this decision
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise InvalidTransition(_("Only an order that is not paid yet can be cancelled."))
     charging = session.exec(select(PaymentAttempt.id).where(

@@ -29,7 +29,7 @@ STRIPE_EVENT = {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "description": "A Stripe event, exactly as Stripe signed it"}}}}
 
 
-@router.post("/webhooks/stripe", response_model=WebhookAnswer, responses=problems(400),
+@router.post("/webhooks/stripe", response_model=WebhookAnswer, responses=problems(400, 409),
              summary="Receive a Stripe event", openapi_extra={"requestBody": STRIPE_EVENT})
 def stripe_webhook(request: Request, body: Annotated[bytes, Depends(raw_body)],
                    session: SessionDep, settings: SettingsDep,
@@ -38,11 +38,15 @@ def stripe_webhook(request: Request, body: Annotated[bytes, Depends(raw_body)],
 
     A bad signature or body is 400 and changes nothing. Handled types:
     `payment_intent.succeeded` (the order becomes paid), `payment_intent.payment_failed`
-    (noted on the order; its reservation stays so the buyer can try another card) and
-    `charge.refunded` (refunds made at Stripe are recorded once each). Other types answer
-    200 `ignored`; an event seen before answers 200 `duplicate`; an event about a
-    PaymentIntent this marketplace does not know answers 200 `unknown payment intent` (a
-    retry could never succeed), recorded for support.
+    (noted on the order; its reservation stays so the buyer can try another card),
+    `charge.refunded`, `charge.refund.updated`, `refund.updated` and `refund.failed`
+    (the marketplace's own pending refunds are settled or failed; refunds made at Stripe
+    are recorded once each, when they succeeded). Other types answer 200 `ignored`; an
+    event seen before answers 200 `duplicate`; an event about a PaymentIntent this
+    marketplace does not know answers 200 `unknown payment intent` (a retry could never
+    succeed), recorded for support. 409 while one of the order's refunds is still pending
+    here and 503 when Stripe must be asked and does not answer: nothing is stored, and
+    Stripe sends the event again later.
     """
     outcome = webhooks.handle(session=session, settings=settings,
                               gateway=request.app.state.gateway, payload=body,

@@ -10,6 +10,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -76,7 +77,7 @@ def payable(order: Order) -> str:
     return "payable"
 
 
-def _locked(session: Session, order_id: int) -> Order:
+def lock_order(session: Session, order_id: int) -> Order:
     """The order row, locked until the transaction ends (PostgreSQL; SQLite writers already
     queue), so a double submit waits for the first and then sees its PaymentIntent."""
     return session.exec(select(Order).where(Order.id == order_id).with_for_update()
@@ -117,7 +118,7 @@ def begin(*, session: Session, order: Order, payment_method: str) -> Start:
     payment_method = (payment_method or "").strip()
     if not PAYMENT_METHOD.match(payment_method):
         raise ValidationFailed({"payment_method": _("Enter your card details, then pay.")})
-    order = _locked(session, order.id)
+    order = lock_order(session, order.id)
     state = payable(order)
     if state == "paid":
         raise AlreadyPaid()
@@ -143,47 +144,70 @@ def begin(*, session: Session, order: Order, payment_method: str) -> Start:
     return Start(attempt, False, order.payment_intent_id, state)
 
 
-def _finish_attempt(session: Session, attempt_id: int, status: PaymentAttemptStatus,
-                    **values) -> PaymentAttempt:
-    attempt = session.get(PaymentAttempt, attempt_id)
-    attempt.status = status
-    attempt.updated_at = utcnow()
-    for name, value in values.items():
-        setattr(attempt, name, value)
-    session.add(attempt)
-    return attempt
+# Where an attempt may move from. A confirmation recorded late wins over the worker's
+# "abandoned": the charge was really attempted, so the attempt is watched again.
+ATTEMPT_MOVES = {
+    PaymentAttemptStatus.CREATED: (PaymentAttemptStatus.CREATING,),
+    PaymentAttemptStatus.ABANDONED: (PaymentAttemptStatus.CREATING,
+                                     PaymentAttemptStatus.CREATED),
+    PaymentAttemptStatus.CONFIRMED: (PaymentAttemptStatus.CREATED,
+                                     PaymentAttemptStatus.CONFIRMED,
+                                     PaymentAttemptStatus.ABANDONED),
+}
 
 
-def abandon(*, session: Session, attempt_id: int, why: str) -> PaymentAttempt:
+class AttemptClosed(Conflict):
+    slug = "payment-attempt-closed"
+
+    def default_detail(self) -> str:
+        return _("This payment took too long and was stopped before your card was charged. "
+                 "Please try again.")
+
+
+def _move_attempt(session: Session, attempt_id: int, to: PaymentAttemptStatus,
+                  **values) -> bool:
+    """Move the attempt with a guarded UPDATE; False when it was not in a state that may
+    move to ``to`` (another request or the worker moved it first)."""
+    result = session.execute(update(PaymentAttempt).where(
+        PaymentAttempt.id == attempt_id, PaymentAttempt.status.in_(ATTEMPT_MOVES[to]))
+        .values(status=to, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def abandon(*, session: Session, attempt_id: int, why: str) -> bool:
     """Close an attempt that made no charge (an earlier payment was in flight, the
-    reservation is over, or the processor could not create the intent)."""
-    return _finish_attempt(session, attempt_id, PaymentAttemptStatus.ABANDONED,
-                           error=why[:300])
+    reservation is over, the processor could not create the intent, or it was never
+    confirmed). False when it had moved on meanwhile."""
+    return _move_attempt(session, attempt_id, PaymentAttemptStatus.ABANDONED, error=why[:300])
 
 
 def intent_created(*, session: Session, attempt_id: int, intent: Intent) -> Order:
     """Remember the processor's intent on the attempt and on the order (refunds and the
-    webhook find the order by it). Conflict when the amount is not the order's total."""
+    webhook find the order by it). Conflict when the amount is not the order's total;
+    AttemptClosed when the worker closed the attempt meanwhile (then it must not be
+    confirmed)."""
     attempt = session.get(PaymentAttempt, attempt_id)
-    order = _locked(session, attempt.order_id)
+    order = lock_order(session, attempt.order_id)
     if intent.amount_cents != order.total_cents:
         abandon(session=session, attempt_id=attempt_id,
                 why=f"intent {intent.id} for {intent.amount_cents} cents")
         raise Conflict(_("The card processor answered with another amount. Nothing was "
                          "charged; reload the page and try again."))
+    if not _move_attempt(session, attempt_id, PaymentAttemptStatus.CREATED,
+                         intent_id=intent.id, intent_status=intent.status):
+        raise AttemptClosed()
     if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
         order.payment_intent_id = intent.id
         session.add(order)
-    _finish_attempt(session, attempt_id, PaymentAttemptStatus.CREATED, intent_id=intent.id,
-                    intent_status=intent.status)
     return order
 
 
 def confirmed(*, session: Session, attempt_id: int, intent_status: str,
-              error: str = "") -> PaymentAttempt:
+              error: str = "") -> bool:
     """The charge was attempted: what the processor said (the webhook marks it paid)."""
-    return _finish_attempt(session, attempt_id, PaymentAttemptStatus.CONFIRMED,
-                           intent_status=intent_status[:40], error=error[:300])
+    return _move_attempt(session, attempt_id, PaymentAttemptStatus.CONFIRMED,
+                         intent_status=intent_status[:40], error=error[:300])
 
 
 def apply_succeeded(*, session: Session, settings, order: Order, intent_id: str,
@@ -191,7 +215,9 @@ def apply_succeeded(*, session: Session, settings, order: Order, intent_id: str,
     """A PaymentIntent of ``order`` succeeded (from the webhook, or asked by the worker):
     mark the order paid once. Returns the outcome; a payment that cannot be applied (wrong
     amount or currency, another intent already paid it, stock gone) is audited for a
-    person to resolve, never raised."""
+    person to resolve, never raised. The order row is locked first, so the webhook and the
+    worker finding the same payment at once apply it once."""
+    order = lock_order(session, order.id)
     if order.payment_intent_id != intent_id:
         if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
             return needs_attention(session, order, intent_id,

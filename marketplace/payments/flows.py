@@ -7,14 +7,18 @@ recorded, or Stripe does not answer, what was recorded first stays pending and
 ``marketplace worker`` finishes it (``reconcile``).
 
 The session passed in is the request's: these functions commit it. Call them from a plain
-``def`` route before anything else is written in that request.
+``def`` route before anything else is written in that request. ``waiting`` wraps every call
+to the processor (the route passes ``db.slot_released``: the request gives its database slot
+back while Stripe is slow).
 """
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 from sqlmodel import Session
 
-from marketplace.models import Order, Refund, User
+from marketplace.models import Order, PaymentAttemptStatus, Refund, User
 from marketplace.payments import card, refunds
 from marketplace.payments.gateway import (
     CardDeclined,
@@ -27,9 +31,12 @@ log = logging.getLogger("marketplace.payments")
 IN_FLIGHT = frozenset({"succeeded", "processing", "requires_capture", "requires_action"})
 
 
+Waiting = Callable[[], AbstractContextManager]
+
+
 def refund(*, session: Session, gateway: PaymentGateway, actor: User, order: Order,
            line_id: int | None = None, amount_cents: int | None = None,
-           reason: str = "") -> Refund:
+           reason: str = "", waiting: Waiting = nullcontext) -> Refund:
     """Record a refund, commit, send it to the processor, record its answer. Returns the
     refund: ``succeeded``, ``failed`` (refused; nothing refunded) or ``pending`` (the answer
     is not known yet; the worker completes it). Raises what ``request_refund`` raises."""
@@ -38,7 +45,8 @@ def refund(*, session: Session, gateway: PaymentGateway, actor: User, order: Ord
                                          line_id=line_id, amount_cents=amount_cents,
                                          reason=reason)
     session.commit()
-    answer = refunds.call_processor(gateway, pending, order)
+    with waiting():
+        answer = refunds.call_processor(gateway, pending, order)
     if answer is None:
         return pending
     try:
@@ -52,7 +60,7 @@ def refund(*, session: Session, gateway: PaymentGateway, actor: User, order: Ord
 
 
 def pay(*, session: Session, gateway: PaymentGateway, order: Order,
-        payment_method: str) -> Intent:
+        payment_method: str, waiting: Waiting = nullcontext) -> Intent:
     """Charge the order's total with ``payment_method``, once.
 
     Records the attempt and commits; an earlier intent that succeeded or is being processed
@@ -65,12 +73,14 @@ def pay(*, session: Session, gateway: PaymentGateway, order: Order,
     attempt = start.attempt
     session.commit()
     if start.repeated:  # the same press again: answer with what the first one got
-        if attempt.intent_id is None:
-            raise card.PaymentInProgress()
-        return gateway.retrieve_intent(attempt.intent_id)
+        if attempt.status != PaymentAttemptStatus.CONFIRMED or attempt.intent_id is None:
+            raise card.PaymentInProgress()  # the first press is still under way
+        with waiting():
+            return gateway.retrieve_intent(attempt.intent_id)
     if start.previous_intent_id:
         try:
-            previous = gateway.retrieve_intent(start.previous_intent_id)
+            with waiting():
+                previous = gateway.retrieve_intent(start.previous_intent_id)
         except GatewayUnavailable:
             _abandon(session, attempt.id, "the earlier intent could not be checked")
             raise
@@ -81,10 +91,11 @@ def pay(*, session: Session, gateway: PaymentGateway, order: Order,
         _abandon(session, attempt.id, "reservation over")
         raise card.NotPayable()
     try:
-        intent = gateway.create_intent(
-            amount_cents=order.total_cents, currency=order.currency, order_number=order.number,
-            payment_method=attempt.payment_method, idempotency_key=attempt.idempotency_key,
-            attempt_id=attempt.id)
+        with waiting():
+            intent = gateway.create_intent(
+                amount_cents=order.total_cents, currency=order.currency,
+                order_number=order.number, payment_method=attempt.payment_method,
+                idempotency_key=attempt.idempotency_key, attempt_id=attempt.id)
     except GatewayUnavailable:  # an intent that may exist is never confirmed: no charge
         _abandon(session, attempt.id, "the intent could not be created")
         raise
@@ -95,7 +106,8 @@ def pay(*, session: Session, gateway: PaymentGateway, order: Order,
     if intent.status != "requires_confirmation":
         return intent
     try:
-        intent = gateway.confirm_intent(intent.id)
+        with waiting():
+            intent = gateway.confirm_intent(intent.id)
     except CardDeclined as exc:
         card.confirmed(session=session, attempt_id=attempt.id,
                        intent_status="requires_payment_method", error=exc.message)

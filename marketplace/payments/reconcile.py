@@ -28,7 +28,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.payments import card, refunds
-from marketplace.payments.gateway import GatewayUnavailable, PaymentGateway
+from marketplace.payments.gateway import GatewayUnavailable, PaymentGateway, ProcessorRefused
 
 log = logging.getLogger("marketplace.reconcile")
 STALE = timedelta(minutes=3)  # longer than a request's calls to the processor can take
@@ -81,9 +81,10 @@ def _refund(engine: Engine, gateway: PaymentGateway, refund_id: int, now) -> int
         if answer is None:
             return 0
     with transaction(engine) as session:
-        refunds.record_answer(session=session, refund_id=refund.id, answer=answer)
-    log.info("refund %s of order %s reconciled", refund.id, order.number)
-    return 1
+        changed = refunds.record_answer(session=session, refund_id=refund.id, answer=answer)
+    if changed:
+        log.info("refund %s of order %s reconciled", refund.id, order.number)
+    return int(changed)
 
 
 def _claim_attempt(session, attempt_id: int, now) -> PaymentAttempt | None:
@@ -107,11 +108,15 @@ def _attempt(engine: Engine, settings: Settings, gateway: PaymentGateway, attemp
         if attempt is None:
             return 0
         if attempt.status == PaymentAttemptStatus.CREATING:
-            card.abandon(session=session, attempt_id=attempt.id,
-                         why="left unfinished; never confirmed, so nothing was charged")
-            return 1
+            return int(card.abandon(session=session, attempt_id=attempt.id,
+                                    why="left unfinished; never confirmed, so nothing was "
+                                        "charged"))
     try:
         intent = gateway.retrieve_intent(attempt.intent_id)
+    except ProcessorRefused:  # Stripe has no such intent: nothing can be charged on it
+        with transaction(engine) as session:
+            return int(card.abandon(session=session, attempt_id=attempt.id,
+                                    why="the card processor does not know its intent"))
     except GatewayUnavailable:
         return 0
     with transaction(engine) as session:

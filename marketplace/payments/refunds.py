@@ -57,6 +57,13 @@ FIRST_RETRY = timedelta(seconds=30)  # a request's own call is normally done lon
 MAX_RETRY = timedelta(hours=1)
 
 
+class RefundReversed(Conflict):
+    """The processor reports as failed a refund already booked as succeeded: the buyer did
+    not get the money (a closed card, say). A person must resolve it with the buyer."""
+
+    slug = "refund-reversed"
+
+
 class RefundInProgress(Conflict):
     slug = "refund-in-progress"
 
@@ -239,11 +246,15 @@ def fail(*, session: Session, refund: Refund, why: str) -> bool:
 
 
 def apply_answer(*, session: Session, refund: Refund, answer: ProcessorRefund) -> bool:
-    """Record what the processor says of our refund (succeeded, pending or refused)."""
+    """Record what the processor says of our refund: succeeded (settle) or refused (fail).
+    Anything else (``pending`` at the processor) leaves it pending: the worker, or the
+    processor's refund webhooks, bring the final answer."""
     if answer.refused:
         return fail(session=session, refund=refund,
                     why=f"the card processor answered {answer.status}")
-    return settle(session=session, refund=refund, stripe_refund_id=answer.id)
+    if answer.status == "succeeded":
+        return settle(session=session, refund=refund, stripe_refund_id=answer.id)
+    return False
 
 
 # --- 2. talk to the processor (after the commit) --------------------------------------------
@@ -278,14 +289,13 @@ def find_at_processor(gateway: PaymentGateway, refund: Refund, order: Order
     return None
 
 
-def record_answer(*, session: Session, refund_id: int, answer: ProcessorRefund | str) -> Refund:
-    """Record a processor answer (a refund, or the reason of a refusal) on a refund."""
+def record_answer(*, session: Session, refund_id: int, answer: ProcessorRefund | str) -> bool:
+    """Record a processor answer (a refund, or the reason of a refusal) on a refund; False
+    when it changes nothing (already recorded, or still pending at the processor)."""
     refund = session.get(Refund, refund_id)
     if isinstance(answer, str):
-        fail(session=session, refund=refund, why=answer)
-    else:
-        apply_answer(session=session, refund=refund, answer=answer)
-    return refund
+        return fail(session=session, refund=refund, why=answer)
+    return apply_answer(session=session, refund=refund, answer=answer)
 
 
 def due_for_retry(*, session: Session, now=None, limit: int = 50) -> list[int]:
@@ -320,16 +330,23 @@ def claim_retry(*, session: Session, refund_id: int, now=None) -> Refund | None:
 
 def record_processor_refund(*, session: Session, order: Order, answer: ProcessorRefund) -> bool:
     """A refund listed by the processor: ours (pending) is finished; one made outside the
-    marketplace is recorded once, spread over the order. False when nothing changed."""
+    marketplace is recorded once it succeeded, spread over the order. False when nothing
+    changed. Raises RefundInProgress when one of ours is pending (the webhook is answered
+    non-2xx, so the processor sends it again once ours is settled) and RefundReversed when
+    a refund booked as succeeded is now reported failed."""
     known = session.exec(select(Refund).where(Refund.stripe_refund_id == answer.id)).first()
     if known is not None:
+        if answer.refused and known.status == RefundStatus.SUCCEEDED:
+            raise RefundReversed(
+                f"refund {answer.id} ({known.amount_cents} cents) was booked as refunded, "
+                f"but the card processor now reports it {answer.status}: contact the buyer")
         return False
     ours = answer.metadata.get("refund_id")
     if ours and ours.isdigit():
         refund = session.get(Refund, int(ours))
         if refund is not None and refund.order_id == order.id:
             return apply_answer(session=session, refund=refund, answer=answer)
-    if answer.refused or order.status not in REFUNDABLE:
+    if answer.status != "succeeded" or order.status not in REFUNDABLE:
         return False
     plan = _plan(session, order, None, answer.amount_cents)
     refund = Refund(order_id=order.id, amount_cents=answer.amount_cents,

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from marketplace.auth.deps import OptionalUser, SettingsDep
 from marketplace.config import Settings
 from marketplace.core.templating import render
-from marketplace.db import SessionDep
+from marketplace.db import SessionDep, slot_released
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.i18n import usd_to_khr
@@ -64,7 +64,8 @@ def pay(number: str, request: Request, session: SessionDep, settings: SettingsDe
     order = _order(request, session, user, number)
     try:
         intent = flows.pay(session=session, gateway=request.app.state.gateway, order=order,
-                           payment_method=payment_method)
+                           payment_method=payment_method,
+                           waiting=lambda: slot_released(request))
     except card.AlreadyPaid:
         return _to_order(order.number)
     except card.NotPayable:

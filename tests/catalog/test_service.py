@@ -13,11 +13,6 @@ from marketplace.models import Product
 from tests.factories import add_member, create_group, create_product, create_user, png_bytes
 
 
-@pytest.fixture
-def storage(app):
-    return app.state.storage
-
-
 def _create(session, actor, group, **overrides):
     data = {"group_id": group.id, "title": "Kreung back-basket", "craft": "basketry",
             "price_cents": 1800, "stock_on_hand": 2, **overrides}

@@ -61,11 +61,6 @@ def upload(client, headers, application_id, color=(120, 80, 40), alt="The basket
 
 
 @pytest.fixture
-def storage(app):
-    return app.state.storage
-
-
-@pytest.fixture
 def group(session):
     return create_group(session, name="Kreung Basket Makers", province_code="16",
                         crafts=("basketry",), community="kreung")

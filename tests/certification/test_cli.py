@@ -37,11 +37,6 @@ def _env(cli_env):
     """The command line reads its settings from the environment: point it at the test run's."""
 
 
-@pytest.fixture
-def storage(app):
-    return app.state.storage
-
-
 def test_expire_job_expires_a_past_due_seal_once(session, storage, settings):
     officer = create_user(session, role=["officer"])
     application = create_application(session, storage)

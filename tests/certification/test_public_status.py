@@ -8,32 +8,14 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from marketplace.certification import certificates, review
 from marketplace.models import Certificate, CertificationApplication, User, utcnow
 from tests.factories import create_application, create_group, create_user, pass_everything
-from tests.helpers import login
 
 REVOKED_REASON = "Machine-woven copies were sold with this seal"
 SUSPENDED_REASON = "A complaint about the dyes is being checked"
-
-
-@pytest.fixture
-def storage(app):
-    return app.state.storage
-
-
-@pytest.fixture
-def browser(app):
-    def make(user: User | None = None) -> TestClient:
-        client = TestClient(app, base_url="http://testserver", follow_redirects=False)
-        if user is not None:
-            login(client, user.email)
-        return client
-
-    return make
 
 
 def _text(page: str) -> str:

@@ -34,11 +34,6 @@ from tests.factories import (
 )
 
 
-@pytest.fixture
-def storage(app):
-    return app.state.storage
-
-
 def test_fewer_than_three_photos_cannot_be_submitted(session, storage):
     application = create_application(session, storage, submitted=False, photos=2)
     leader = session.get(User, session.get(type(application), application.id).created_by_id)

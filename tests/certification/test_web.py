@@ -3,8 +3,6 @@
 import re
 from urllib.parse import urlsplit
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from marketplace.certification import certificates, review
@@ -27,24 +25,6 @@ from tests.factories import (
     png_bytes,
 )
 from tests.helpers import form_post, login
-
-
-@pytest.fixture
-def storage(app):
-    return app.state.storage
-
-
-@pytest.fixture
-def browser(app):
-    """A fresh browser (its own cookies), logged in as ``user`` when given."""
-
-    def make(user: User | None = None) -> TestClient:
-        client = TestClient(app, base_url="http://testserver", follow_redirects=False)
-        if user is not None:
-            login(client, user.email)
-        return client
-
-    return make
 
 
 def _post(client, url: str, data: dict | None = None, **kwargs):
@@ -454,9 +434,8 @@ def test_a_group_reads_the_requested_changes_edits_and_sends_again(session, stor
 
 
 def test_two_officers_decide_at_once_through_the_pages(session, storage, live_server):
-    from tests.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race
+    from tests.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race, report
     from tests.factories import pass_everything
-    from tests.helpers import login
 
     application = create_application(session, storage)
     officers = [create_user(session, role=["officer"]) for _ in range(2)]
@@ -476,6 +455,7 @@ def test_two_officers_decide_at_once_through_the_pages(session, storage, live_se
     with HealthProbe(live_server) as probe:
         results = race([lambda c=c, t=t, d=d: decide(c, t, d)
                         for c, t, d in zip(clients, tokens, decisions, strict=True)])
+    report("2 officers deciding one application", results, probe)
     probe.assert_healthy()
     assert max(r.seconds for r in results) < ANSWER_WITHIN
     assert [r.value.status_code for r in results] == [303, 303]

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from marketplace.models import Order, Product
 from tests.checkout.test_web import fill_cart, place, review
-from tests.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race
+from tests.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race, report
 from tests.factories import create_product
 
 BUYERS = 10
@@ -24,6 +24,7 @@ def test_ten_browsers_place_the_last_three_pieces_at_once(live_server, session):
     with HealthProbe(live_server) as probe:
         results = race([lambda c=c, s=s: place(c, s) for c, s in zip(clients, summaries,
                                                                        strict=True)])
+    report("10 HTML checkouts for the last 3 pieces", results, probe)
     probe.assert_healthy()
     for client in clients:
         client.close()

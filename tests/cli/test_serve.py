@@ -20,6 +20,7 @@ from marketplace.certification import review
 from marketplace.media.storage import LocalStorage
 from marketplace.models import Order, OutboxMessage, utcnow
 from tests.factories import create_application, create_product, create_user, pass_everything
+from tests.helpers import wait_for
 from tests.payments.conftest import place
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,15 +65,6 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def serve(settings, var_dir: Path, environment: str, *options: str):
     """``marketplace serve`` in its own process, on a free port, against the test database."""
     port = _free_port()
@@ -88,7 +80,8 @@ def serve(settings, var_dir: Path, environment: str, *options: str):
         cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     base_url = f"http://127.0.0.1:{port}"
-    if not wait_for(lambda: _answers(f"{base_url}/healthz") or process.poll() is not None):
+    if not wait_for(lambda: _answers(f"{base_url}/healthz") or process.poll() is not None,
+                    timeout=20):
         process.kill()
     if process.poll() is not None:
         pytest.fail((var_dir / "serve.log").read_text(errors="replace")[-3000:])
@@ -136,13 +129,14 @@ def test_serve_in_development_runs_the_worker_and_stops_it(session, settings, lo
         assert len(workers) == 1, _children(process.pid)
         mail = tmp_path / "mail"
         assert wait_for(lambda: any(b"Subject: Your parcel" in eml.read_bytes()
-                                    for eml in mail.glob("*.eml"))), "the worker wrote no email"
+                                    for eml in mail.glob("*.eml")), timeout=20), \
+            "the worker wrote no email"
 
         def released():
             fresh(session)
             return session.get(Order, order.id).status == "cancelled"
 
-        assert wait_for(released), "the worker did not release the unpaid hold"
+        assert wait_for(released, timeout=20), "the worker did not release the unpaid hold"
         # Links and QR codes follow the port served (and so does the localstripe webhook).
         public = httpx.get(f"{base_url}/api/v1/certifications/{certificate.number}").json()
         assert public["verification_url"].startswith(f"{base_url}/seal/")

@@ -68,10 +68,15 @@ def test_serve_passes_the_setting_to_uvicorn(monkeypatch, cli_env):
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
     monkeypatch.setenv("MARKETPLACE_ENVIRONMENT", "test")  # no development extras
     assert CliRunner().invoke(app, ["serve", "--no-worker"]).exit_code == 0
-    assert seen["proxy_headers"] is False  # default: X-Forwarded-For from nobody
-    monkeypatch.setenv("MARKETPLACE_TRUSTED_PROXIES", "10.0.0.0/8")
+    # default: X-Forwarded-For from a proxy on this machine only
+    assert seen["proxy_headers"] is True and seen["forwarded_allow_ips"] == "127.0.0.1,::1"
+    monkeypatch.setenv("MARKETPLACE_TRUSTED_PROXIES", "")
     from marketplace.config import get_settings
 
+    get_settings.cache_clear()
+    assert CliRunner().invoke(app, ["serve", "--no-worker"]).exit_code == 0
+    assert seen["proxy_headers"] is False  # empty: X-Forwarded-For from nobody
+    monkeypatch.setenv("MARKETPLACE_TRUSTED_PROXIES", "10.0.0.0/8")
     get_settings.cache_clear()
     assert CliRunner().invoke(app, ["serve", "--no-worker"]).exit_code == 0
     assert seen["proxy_headers"] is True and seen["forwarded_allow_ips"] == "10.0.0.0/8"

@@ -22,6 +22,7 @@ from marketplace.integrations.stripe import localstripe as server
 from marketplace.models import StripeEvent
 from marketplace.ops import alembic_config
 from tests.factories import create_product
+from tests.helpers import wait_for
 from tests.payments.conftest import card, charge, place, reload
 
 
@@ -67,15 +68,6 @@ def instance(make_settings):
         server.register_webhook(app.state.settings.stripe_api_base, "http://127.0.0.1:9/closed",
                                 app.state.settings.stripe_webhook_secret,
                                 server.webhook_id(app.state.settings))
-
-
-def wait_for(predicate, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_two_instances_on_one_localstripe_each_get_their_own_webhooks(

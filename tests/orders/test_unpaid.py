@@ -199,3 +199,16 @@ def test_an_order_being_charged_cannot_be_cancelled(client, session):
     assert response.status_code == 409
     assert response.json()["type"].endswith("/payment-in-progress")
     assert _unpaid(session)[0].number == number  # still held: the payment may finish
+
+
+def test_an_ipv6_client_cannot_escape_the_limit_by_changing_address(app, session, monkeypatch,
+                                                                     settings):
+    monkeypatch.setattr(settings, "max_unpaid_orders_per_address", 2)
+    product = create_product(session, stock_on_hand=10)
+    answers = []
+    for n in range(3):  # a new address of the same /64 each time, and a new cart
+        with TestClient(app, client=(f"2001:db8:7:9::{n + 1}", 50000)) as rotating:
+            answers.append(api_place(rotating, cart_of(rotating, [(product, 1)]),
+                                     key=f"v6-{n}").status_code)
+    assert answers == [201, 201, 429]
+    assert {o.client_ip for o in _unpaid(session)} == {"2001:db8:7:9::/64"}

@@ -216,7 +216,7 @@ def test_a_second_payment_waits_for_the_first(engine, session, settings, gateway
 
 def test_five_concurrent_html_refunds_never_exceed_what_was_paid(live_server, session, settings,
                                                                  gateway, paid):
-    from tests.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race
+    from tests.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race, report
     from tests.conftest import csrf_from
     from tests.helpers import login
 
@@ -236,6 +236,7 @@ def test_five_concurrent_html_refunds_never_exceed_what_was_paid(live_server, se
     with HealthProbe(live_server) as probe:
         results = race([lambda c=c, t=t: refund(c, t) for c, t in zip(admins, tokens,
                                                                        strict=True)])
+    report("5 concurrent HTML refunds of one order", results, probe)
     probe.assert_healthy()
     assert not [r.value for r in results if isinstance(r.value, Exception)]
     assert max(r.seconds for r in results) < ANSWER_WITHIN
@@ -251,3 +252,111 @@ def test_five_concurrent_html_refunds_never_exceed_what_was_paid(live_server, se
                or "would be more than what was paid" in page
                or "what is left on the order" in page for page in shown)
     agree(session, gateway, order, amount * succeeded)
+
+
+# --- refunds the processor has not finished, and refunds made at Stripe meanwhile -------------
+
+def refund_event(client, settings, kind: str, refund, order: Order):
+    from tests.payments.conftest import event, post_event
+
+    return post_event(client, settings, event(kind, {
+        "id": refund.id, "object": "refund", "amount": refund.amount_cents,
+        "status": refund.status, "payment_intent": order.payment_intent_id,
+        "metadata": refund.metadata}))
+
+
+def test_a_refund_pending_at_stripe_is_booked_only_when_it_succeeds(
+        engine, client, session, settings, gateway, paid, monkeypatch):
+    from dataclasses import replace
+
+    order, admin = paid
+    real = gateway.refund
+    answers = []
+
+    def pending_at_stripe(**kwargs):
+        answers.append(real(**kwargs))
+        return replace(answers[-1], status="pending")
+
+    monkeypatch.setattr(gateway, "refund", pending_at_stripe)
+    assert refund_as_admin(engine, gateway, admin, order, amount_cents=800).status == "pending"
+    assert count(session, LedgerTransaction, LedgerTransaction.kind == "refund") == 0
+    assert reload(session, order).status == "paid"
+
+    done = refund_event(client, settings, "charge.refund.updated", answers[0], order)
+    assert done.json()["outcome"] == "1 refund(s) recorded"
+    assert agree(session, gateway, order, 800).status == "partly_refunded"
+
+    # Later the bank says the refund failed after all (a closed card): a person must act.
+    failed = refund_event(client, settings, "refund.failed",
+                          replace(answers[0], status="failed"), order)
+    assert failed.json()["outcome"].startswith("needs attention")
+    assert reload(session, order).refunded_cents == 800  # the books are not rewritten
+
+
+def test_a_refund_made_at_stripe_while_ours_is_pending_is_recorded_later(
+        engine, client, session, settings, gateway, stripe_api, paid, monkeypatch):
+    from tests.payments.conftest import event, post_event
+
+    order, admin = paid
+
+    def unreachable(**_kwargs):
+        raise GatewayUnavailable("connection refused")
+
+    monkeypatch.setattr(gateway, "refund", unreachable)
+    assert refund_as_admin(engine, gateway, admin, order, amount_cents=1000).status == \
+        "pending"
+    monkeypatch.undo()
+    dashboard = stripe_api.v1.refunds.create({"payment_intent": order.payment_intent_id,
+                                              "amount": 500})
+    charge = {"id": "ch_any", "object": "charge", "payment_intent": order.payment_intent_id,
+              "refunds": {"object": "list", "data": [
+                  {"id": dashboard.id, "amount": 500, "status": "succeeded"}]}}
+    payload = event("charge.refunded", charge, event_id="evt_dashboard_refund")
+    early = post_event(client, settings, payload)
+    assert early.status_code == 409  # not stored: Stripe sends it again later
+    assert worker_pass(engine, settings, gateway).refunds == 1  # ours is sent and settled
+    again = post_event(client, settings, payload)
+    assert again.json()["outcome"] == "1 refund(s) recorded"
+    agree(session, gateway, order, 1500)
+
+
+def test_the_webhook_and_the_worker_pay_a_cancelled_order_once(engine, session, settings,
+                                                               gateway, stripe_api):
+    """A payment that succeeds after the order was cancelled as unpaid, seen at the same
+    moment by the webhook and by the worker: the order is paid once, the ledger once."""
+    import threading
+
+    order = place(session, settings, [(create_product(session, price_cents=4000,
+                                                      stock_on_hand=3), 1)])
+    admin = create_user(session, role=["admin"])
+    with transaction(engine) as db:  # cancelled as unpaid (an admin, or the reservation)
+        orders.cancel_unpaid(session=db, actor=db.get(User, admin.id),
+                             order=db.get(Order, order.id))
+    intent = flows_charge(gateway, stripe_api, order)
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def apply() -> None:
+        barrier.wait()
+        with transaction(engine) as db:
+            outcomes.append(card.apply_succeeded(
+                session=db, settings=settings, order=db.get(Order, order.id),
+                intent_id=intent.id, amount_cents=intent.amount_cents, currency="usd"))
+
+    threads = [threading.Thread(target=apply) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["order already paid"] * 3 + ["order paid"], outcomes
+    assert reload(session, order).status == "paid"
+    assert count(session, LedgerTransaction, LedgerTransaction.kind == "payment") == 1
+
+
+def flows_charge(gateway, stripe_api, order: Order):
+    """A successful charge at localstripe for the order's total (as the pay page makes)."""
+    intent = gateway.create_intent(amount_cents=order.total_cents, currency="usd",
+                                   order_number=order.number,
+                                   payment_method=card_method(stripe_api),
+                                   idempotency_key=f"late-{order.number}")
+    return gateway.confirm_intent(intent.id)

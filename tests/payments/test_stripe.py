@@ -21,7 +21,7 @@ from marketplace.models import (
 from marketplace.payments import ledger
 from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD, create_group, create_product, create_user
-from tests.helpers import login
+from tests.helpers import login, wait_for
 from tests.payments.conftest import (
     DECLINED_ON_CHARGE,
     VISA,
@@ -264,15 +264,6 @@ def test_pay_without_a_card_asks_for_one(client, session, settings):
 
 def all_intents(stripe_api) -> list:
     return list(stripe_api.v1.payment_intents.list({"limit": 100}).auto_paging_iter())
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.usefixtures("stripe_webhooks")

@@ -29,24 +29,32 @@ from marketplace.errors import BadRequest, MarketplaceError
 from marketplace.i18n import gettext as _
 from marketplace.models import Order, PaymentAttempt, StripeEvent, utcnow
 from marketplace.payments import card, refunds
-from marketplace.payments.gateway import ProcessorRefund
+from marketplace.payments.gateway import GatewayUnavailable, ProcessorRefund
 
 log = logging.getLogger("marketplace.stripe")
 
+REFUND_UPDATES = frozenset({"charge.refund.updated", "refund.updated", "refund.failed"})
 HANDLED = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed",
-                     "charge.refunded"})
+                     "charge.refunded"}) | REFUND_UPDATES
 UNKNOWN_INTENT = "unknown payment intent"
-COUNTED_REFUNDS = ("succeeded", "pending")
 TOLERANCE = 300  # seconds a signature's timestamp may differ from now (Stripe's default)
 
 
 def _signed_at(sig_header: str | None) -> int:
-    """The ``t=`` timestamp of a Stripe-Signature header (the SDK has checked it is there)."""
+    """The latest ``t=`` timestamp of a Stripe-Signature header (the SDK has checked that
+    one is there)."""
     stamps = [item.split("=", 2) for item in (sig_header or "").split(",")]
     try:
-        return next(int(parts[1]) for parts in stamps if parts[0] == "t" and len(parts) > 1)
-    except (StopIteration, ValueError) as exc:
+        return max(int(parts[1]) for parts in stamps if parts[0] == "t" and len(parts) > 1)
+    except ValueError as exc:  # none, or not a number
         raise BadRequest(_("The webhook signature is not valid.")) from exc
+
+
+class ProcessorUnreachable(MarketplaceError):
+    """The event needs an answer from Stripe that did not come: 503, and Stripe retries."""
+
+    status_code = 503
+    slug = "processor-unreachable"
 
 
 def verify(*, payload: bytes, sig_header: str | None, secret: str | None) -> dict:
@@ -81,6 +89,7 @@ def handle(*, session: Session, settings: Settings, gateway, payload: bytes,
                    secret=settings.stripe_webhook_secret)
     if event["type"] not in HANDLED:
         return "ignored"
+    listed = _refunds_listed(gateway, event)  # asked of Stripe before any transaction
     row = StripeEvent(event_id=event["id"][:80], type=event["type"][:60])
     try:
         with session.begin_nested():
@@ -88,7 +97,7 @@ def handle(*, session: Session, settings: Settings, gateway, payload: bytes,
             session.flush()
     except IntegrityError:
         return "duplicate"
-    outcome = _dispatch(session, settings, gateway, event["type"], event["data"]["object"])
+    outcome = _dispatch(session, settings, event["type"], event["data"]["object"], listed)
     row.outcome = outcome[:200]
     row.processed_at = utcnow()
     session.add(row)
@@ -96,12 +105,40 @@ def handle(*, session: Session, settings: Settings, gateway, payload: bytes,
     return outcome
 
 
-def _dispatch(session: Session, settings: Settings, gateway, kind: str, obj: dict) -> str:
+def _processor_refund(obj: dict) -> ProcessorRefund:
+    return ProcessorRefund(id=obj.get("id") or "", amount_cents=int(obj.get("amount") or 0),
+                           status=obj.get("status") or "",
+                           metadata=dict(obj.get("metadata") or {}))
+
+
+def _refunds_listed(gateway, event: dict) -> list[ProcessorRefund] | None:
+    """The refunds a refund event is about: the one refund of a refund update, the list in
+    the charge of ``charge.refunded``, or, when newer API versions leave that list out, the
+    intent's refunds asked of Stripe now, before the database transaction begins (a slow
+    answer must not hold a lock). None for the other events."""
+    kind, obj = event["type"], event["data"]["object"]
+    if kind in REFUND_UPDATES:
+        return [_processor_refund(obj)]
+    if kind != "charge.refunded":
+        return None
+    listed = (obj.get("refunds") or {}).get("data")
+    if listed is not None:
+        return [_processor_refund(r) for r in listed if isinstance(r, dict)]
+    if not isinstance(obj.get("payment_intent"), str):
+        return []
+    try:
+        return gateway.refunds_of(obj["payment_intent"])
+    except GatewayUnavailable as exc:
+        raise ProcessorUnreachable(_("Stripe did not answer; send this event again.")) from exc
+
+
+def _dispatch(session: Session, settings: Settings, kind: str, obj: dict,
+              listed: list[ProcessorRefund] | None) -> str:
     if kind == "payment_intent.succeeded":
         return _succeeded(session, settings, obj)
     if kind == "payment_intent.payment_failed":
         return _failed(session, obj)
-    return _refunded(session, gateway, obj)
+    return _refunded(session, obj, listed or [])
 
 
 def find_order(session: Session, intent_id: str | None, metadata: dict | None) -> Order | None:
@@ -154,22 +191,17 @@ def _failed(session: Session, intent: dict) -> str:
     return "payment failure recorded"
 
 
-def _refunded(session: Session, gateway, charge: dict) -> str:
-    intent_id = charge.get("payment_intent")
-    order = find_order(session, intent_id, charge.get("metadata"))
+def _refunded(session: Session, obj: dict, items: list[ProcessorRefund]) -> str:
+    """Refunds seen at Stripe (a charge's list, or one updated refund): ours are finished,
+    others recorded once they succeeded. While one of ours is pending, RefundInProgress is
+    raised: the event is answered 409 and Stripe sends it again later."""
+    intent_id = obj.get("payment_intent")
+    order = find_order(session, intent_id, obj.get("metadata"))
     if order is None:
         return UNKNOWN_INTENT
-    listed = (charge.get("refunds") or {}).get("data")
-    if listed is None:  # newer API versions leave the list out of the charge: ask Stripe
-        items = gateway.refunds_of(intent_id or order.payment_intent_id)
-    else:
-        items = [ProcessorRefund(id=r.get("id") or "", amount_cents=int(r.get("amount", 0)),
-                                 status=r.get("status") or "succeeded",
-                                 metadata=dict(r.get("metadata") or {})) for r in listed]
     recorded, problems = 0, []
     for item in items:
-        if not item.id or item.amount_cents <= 0 or \
-                (item.status not in COUNTED_REFUNDS and not item.refused):
+        if not item.id or item.amount_cents <= 0:
             continue
         try:
             with session.begin_nested():
@@ -177,6 +209,8 @@ def _refunded(session: Session, gateway, charge: dict) -> str:
                     recorded += 1
         except IntegrityError:
             continue  # recorded meanwhile by the request that made this refund
+        except refunds.RefundInProgress:
+            raise
         except MarketplaceError as exc:
             session.refresh(order)
             problems.append(f"{item.id}: {card.describe(exc)}")
