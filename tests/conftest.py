@@ -199,7 +199,7 @@ def served(app, *, name: str = "live-server"):
     thread.start()
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(f"{base_url}/healthz"):
+        while not answers(f"{base_url}/healthz"):
             if not thread.is_alive():
                 pytest.fail("the live server thread stopped before /healthz answered")
             if time.monotonic() > deadline:
@@ -213,7 +213,8 @@ def served(app, *, name: str = "live-server"):
         sock.close()
 
 
-def _healthy(url: str) -> bool:
+def answers(url: str) -> bool:
+    """True when ``url`` answers 200 within a second."""
     try:
         with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own server
             return response.status == 200

@@ -206,3 +206,16 @@ def address(**overrides):
             "village_code": "12010101", "address_line": "House 12, Street 240"}
     data.update(overrides)
     return Address(**data)
+
+
+def issue_certificate(session: Session, storage, settings, *, group=None):
+    """An application approved by an officer after passing every criterion: its certificate."""
+    from marketplace.certification import review
+
+    officer = create_user(session, role=["officer"])
+    application = create_application(session, storage, group=group)
+    pass_everything(session, officer, application)
+    certificate = review.decide(session=session, settings=settings, actor=officer,
+                                application=application, decision="approve")
+    session.commit()
+    return certificate

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import update
 
-from marketplace.certification import certificates, review
+from marketplace.certification import certificates
 from marketplace.models import Certificate, CertificationApplication, User, utcnow
-from tests.factories import create_application, create_group, create_user, pass_everything
+from tests.factories import create_group, create_user, issue_certificate
 
 REVOKED_REASON = "Machine-woven copies were sold with this seal"
 SUSPENDED_REASON = "A complaint about the dyes is being checked"
@@ -20,16 +20,6 @@ SUSPENDED_REASON = "A complaint about the dyes is being checked"
 
 def _text(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
-
-
-def _issue(session, storage, settings, group=None) -> Certificate:
-    officer = create_user(session, role=["officer"])
-    application = create_application(session, storage, group=group)
-    pass_everything(session, officer, application)
-    certificate = review.decide(session=session, settings=settings, actor=officer,
-                                application=application, decision="approve")
-    session.commit()
-    return certificate
 
 
 def _make(session, settings, certificate: Certificate, case: str) -> None:
@@ -62,7 +52,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_seal_that_is_not_valid_has_no_hang_tag_or_qr_code(case, session, storage, settings,
                                                             browser):
-    certificate = _issue(session, storage, settings)
+    certificate = issue_certificate(session, storage, settings)
     number = certificate.number
     client = browser()
     assert client.get(f"/seal/{number}/tag").status_code == 200  # printable while valid
@@ -105,8 +95,8 @@ def test_a_seal_that_is_not_valid_has_no_hang_tag_or_qr_code(case, session, stor
 def test_the_registry_search_finds_seals_that_are_not_valid(case, session, storage, settings,
                                                             client):
     group = create_group(session, name="Kreung Basket Makers", province_code="16")
-    certificate = _issue(session, storage, settings, group=group)
-    valid = _issue(session, storage, settings, group=group)
+    certificate = issue_certificate(session, storage, settings, group=group)
+    valid = issue_certificate(session, storage, settings, group=group)
     _make(session, settings, certificate, case)
     shown = CASES[case][0]
 
@@ -127,7 +117,7 @@ def test_the_registry_search_finds_seals_that_are_not_valid(case, session, stora
 
 
 def test_seal_numbers_resolve_whatever_their_letter_case(session, storage, settings, client):
-    certificate = _issue(session, storage, settings)
+    certificate = issue_certificate(session, storage, settings)
     number = certificate.number
     assert number.startswith("SoE-")
     url = certificates.verification_url(settings, session, certificate)
@@ -148,7 +138,7 @@ def test_seal_numbers_resolve_whatever_their_letter_case(session, storage, setti
 
 def test_a_cached_qr_code_is_asked_for_again_and_refused_after_revocation(session, storage,
                                                                           settings, client):
-    certificate = _issue(session, storage, settings)
+    certificate = issue_certificate(session, storage, settings)
     url = f"/seal/{certificate.number}/qr.png"
     first = client.get(url)
     assert first.status_code == 200 and "no-cache" in first.headers["cache-control"]

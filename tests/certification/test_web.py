@@ -21,6 +21,7 @@ from tests.factories import (
     create_group,
     create_product,
     create_user,
+    issue_certificate,
     pass_everything,
     png_bytes,
 )
@@ -31,17 +32,6 @@ def _post(client, url: str, data: dict | None = None, **kwargs):
     """POST a form with the browser's CSRF token (any page carries it)."""
     token = csrf_from(client.get("/seal").text)
     return client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
-
-
-def _issue(session, storage, settings, group=None):
-    """An approved application and its certificate."""
-    officer = create_user(session, role=["officer"])
-    application = create_application(session, storage, group=group)
-    pass_everything(session, officer, application)
-    certificate = review.decide(session=session, settings=settings, actor=officer,
-                                application=application, decision="approve")
-    session.commit()
-    return certificate
 
 
 def _text(html: str) -> str:
@@ -227,7 +217,7 @@ def test_the_queue_is_for_officers_only(session, browser, client):
 
 
 def test_a_revoked_seal_shows_revoked_with_its_reason(session, storage, settings, browser):
-    certificate = _issue(session, storage, settings)
+    certificate = issue_certificate(session, storage, settings)
     officer = create_user(session, role=["officer"])
     client = browser(officer)
     url = f"/officer/certificates/{certificate.number}/status"
@@ -245,7 +235,7 @@ def test_a_revoked_seal_shows_revoked_with_its_reason(session, storage, settings
 
 
 def test_complaints_reach_the_officers(session, storage, settings, browser, client):
-    certificate = _issue(session, storage, settings)
+    certificate = issue_certificate(session, storage, settings)
     url = f"/seal/{certificate.number}"
     short = form_post(client, url, f"{url}/complaint", {"reason": "bad", "contact": "x@y"})
     assert short.status_code == 422
@@ -267,7 +257,7 @@ def test_complaints_reach_the_officers(session, storage, settings, browser, clie
 
 
 def test_a_flood_of_complaints_gets_the_429_page(session, storage, settings, client):
-    certificate = _issue(session, storage, settings)
+    certificate = issue_certificate(session, storage, settings)
     url = f"/seal/{certificate.number}"
     token = csrf_from(client.get(url).text)
     data = {"csrf_token": token, "reason": "This is not the certified basket",
@@ -284,7 +274,7 @@ def test_a_flood_of_complaints_gets_the_429_page(session, storage, settings, cli
 
 def test_qr_codes_are_real_images_that_lead_to_a_genuine_verdict(session, storage, settings,
                                                                    client):
-    certificate = _issue(session, storage, settings)
+    certificate = issue_certificate(session, storage, settings)
     png = client.get(f"/seal/{certificate.number}/qr.png")
     assert png.status_code == 200
     assert png.headers["content-type"] == "image/png"
@@ -314,8 +304,8 @@ def test_qr_codes_are_real_images_that_lead_to_a_genuine_verdict(session, storag
 
 
 def test_a_token_of_another_certificate_does_not_match(session, storage, settings, client):
-    first = _issue(session, storage, settings)
-    second = _issue(session, storage, settings)
+    first = issue_certificate(session, storage, settings)
+    second = issue_certificate(session, storage, settings)
     token = urlsplit(certificates.verification_url(settings, session, second)).query
     page = client.get(f"/seal/{first.number}?{token}")
     assert "does not match the registry" in _text(page.text)
@@ -323,7 +313,7 @@ def test_a_token_of_another_certificate_does_not_match(session, storage, setting
 
 def test_the_hang_tag_page_carries_the_number_and_the_qr_code(session, storage, settings,
                                                               client):
-    certificate = _issue(session, storage, settings)
+    certificate = issue_certificate(session, storage, settings)
     page = client.get(f"/seal/{certificate.number}/tag")
     assert page.status_code == 200
     assert certificate.number in page.text
@@ -335,7 +325,7 @@ def test_the_hang_tag_page_carries_the_number_and_the_qr_code(session, storage, 
 
 def test_the_registry_lists_and_filters_valid_seals(session, storage, settings, client):
     group = create_group(session, name="Kreung Basket Makers", province_code="16")
-    certificate = _issue(session, storage, settings, group=group)
+    certificate = issue_certificate(session, storage, settings, group=group)
     listing = client.get("/seal")
     assert certificate.number in listing.text
     assert certificate.number in client.get("/seal", params={"q": "kreung basket"}).text
@@ -387,7 +377,7 @@ def test_an_admin_publishes_a_new_criteria_version(session, browser):
 
 
 def test_the_seal_pages_render_in_khmer(session, storage, settings, browser):
-    certificate = _issue(session, storage, settings)
+    certificate = issue_certificate(session, storage, settings)
     application = create_application(session, storage)
     officer = browser(create_user(session, role=["officer", "admin"]))
     leader = browser(session.get(User, session.get(
@@ -435,7 +425,6 @@ def test_a_group_reads_the_requested_changes_edits_and_sends_again(session, stor
 
 def test_two_officers_decide_at_once_through_the_pages(session, storage, live_server):
     from tests.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race, report
-    from tests.factories import pass_everything
 
     application = create_application(session, storage)
     officers = [create_user(session, role=["officer"]) for _ in range(2)]

@@ -8,8 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import pytest
 from marketplace.certification import review
 from marketplace.media.storage import LocalStorage
 from marketplace.models import Order, OutboxMessage, utcnow
+from tests.conftest import answers
 from tests.factories import create_application, create_product, create_user, pass_everything
 from tests.helpers import wait_for
 from tests.payments.conftest import place
@@ -30,14 +29,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our server
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def _children(pid: int) -> dict[int, str]:
@@ -80,7 +71,7 @@ def serve(settings, var_dir: Path, environment: str, *options: str):
         cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     base_url = f"http://127.0.0.1:{port}"
-    if not wait_for(lambda: _answers(f"{base_url}/healthz") or process.poll() is not None,
+    if not wait_for(lambda: answers(f"{base_url}/healthz") or process.poll() is not None,
                     timeout=20):
         process.kill()
     if process.poll() is not None:

@@ -5,8 +5,6 @@ with several worker processes (the webhook id and secret are derived, not random
 import socket
 import threading
 import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 
 import pytest
@@ -21,6 +19,7 @@ from marketplace.config import Settings
 from marketplace.integrations.stripe import localstripe as server
 from marketplace.models import StripeEvent
 from marketplace.ops import alembic_config
+from tests.conftest import answers
 from tests.factories import create_product
 from tests.helpers import wait_for
 from tests.payments.conftest import card, charge, place, reload
@@ -32,14 +31,6 @@ def _dev_settings(settings: Settings, base_url: str, database_url: str, var_dir)
     return Settings(environment="development", database_url=database_url,
                     secret_key=settings.secret_key, var_dir=var_dir, base_url=base_url,
                     log_level="WARNING", localstripe_port=settings.localstripe_port)
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our server
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @contextmanager
@@ -56,7 +47,7 @@ def instance(make_settings):
     thread.start()
     try:
         deadline = time.monotonic() + 15
-        while not _answers(f"{base_url}/healthz"):
+        while not answers(f"{base_url}/healthz"):
             assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
             time.sleep(0.05)
         yield app, base_url
