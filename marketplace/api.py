@@ -7,6 +7,7 @@ from marketplace.cart.api import router as carts_router
 from marketplace.catalog.api import router as products_router
 from marketplace.certification.api import router as certification_router
 from marketplace.certification.public_api import router as certification_public_router
+from marketplace.checkout.api import router as checkout_router
 from marketplace.orders.api import router as orders_router
 from marketplace.payments.api import router as payments_router
 from marketplace.producers.api import router as groups_router
@@ -18,5 +19,6 @@ router.include_router(products_router)
 router.include_router(certification_router)
 router.include_router(certification_public_router)  # after: /certifications/queue first
 router.include_router(carts_router)
+router.include_router(checkout_router)
 router.include_router(orders_router)
 router.include_router(payments_router)

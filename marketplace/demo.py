@@ -39,7 +39,7 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.producers.service import slugify
+from marketplace.producers.service import GROUP_STATUS, slugify
 
 DEMO_PASSWORD = "crafts-demo-2026"  # noqa: S105 - documented demo accounts, development only
 GENERATED_MARK = "-gen-"  # in the slug of every generated benchmark product
@@ -137,8 +137,11 @@ def ensure_group(*, session: Session, spec: GroupSpec,
     elif not group.province_code:  # an earlier demo created the bare group
         for key, value in _group_fields(spec).items():
             setattr(group, key, value)
-        group.status, group.verified_at = GroupStatus.VERIFIED, group.verified_at or utcnow()
+        group.verified_at = group.verified_at or utcnow()
         session.add(group)
+        if group.status != GroupStatus.VERIFIED:
+            GROUP_STATUS.change(session, group, GroupStatus.VERIFIED, actor=None,
+                                action="verified", reason="demo data")
     if leader is not None:
         member = session.exec(select(GroupMembership).where(
             GroupMembership.group_id == group.id,

@@ -145,3 +145,11 @@ def _tz():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(DISPLAY_TZ)
+
+
+def localized(english: str, khmer: str) -> tuple[str, str]:
+    """The text to show in the current language (Khmer when chosen and written) and its
+    language code, for a ``lang`` attribute."""
+    if current_locale.get() == "km" and khmer:
+        return khmer, "km"
+    return english, "en"

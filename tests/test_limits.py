@@ -17,10 +17,10 @@ from sqlmodel import func, select
 from marketplace.app import create_app
 from marketplace.core import limits
 from marketplace.models import Product, ProductImage, User
-from tests.auth.test_api import token_for
-from tests.catalog.test_dashboard_web import PRODUCT
 from tests.factories import add_member, create_group, create_product, create_user, png_bytes
 from tests.helpers import form_post, login
+from tests.helpers.api import token_for
+from tests.helpers.catalog import PRODUCT
 
 MB = 1024 * 1024
 NEW = {"title": "Kuy silk scarf, indigo", "craft": "weaving", "price_cents": 1250,

@@ -10,8 +10,8 @@ from sqlmodel import select
 from marketplace.app import create_app
 from marketplace.db import writer
 from marketplace.models import Order, Product
-from tests.checkout.test_web import fill_cart, place, review
 from tests.factories import create_product
+from tests.helpers.checkout import fill_cart, place, review
 
 LOCK_MS = 400
 

@@ -1,4 +1,5 @@
-"""JSON API for carts: create one, add, change and remove lines, and quote a destination.
+"""JSON API for carts: create one, add, change and remove lines (the quote for a destination
+is in ``checkout.api``).
 
 Anonymous clients keep the cart's token (it is the cart's address); a client with a bearer
 token gets its account's cart. A cart belonging to another account is 403.
@@ -6,43 +7,24 @@ token gets its account's cart. A cart belonging to another account is 403.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, status
+from fastapi import APIRouter, Body, Header, status
 
-from marketplace.auth.deps import OptionalUser, SettingsDep
+from marketplace.auth.deps import OptionalUser
 from marketplace.cart import service
-from marketplace.core.openapi import problems
-from marketplace.db import SessionDep
-from marketplace.errors import NotFound
-from marketplace.i18n import gettext as _
-from marketplace.models import Cart, StockMode
-from marketplace.orders import service as orders
-from marketplace.orders.schemas import (
+from marketplace.cart.deps import TokenCart
+from marketplace.cart.schemas import (
     CartLineIn,
     CartLinePublic,
     CartLineUpdate,
     CartPublic,
-    CountryCode,
     GroupRef,
-    GroupShippingPublic,
-    ProvinceCode,
-    QuoteLinePublic,
-    QuotePublic,
-    ShippingOptionCode,
 )
+from marketplace.core.openapi import problems
+from marketplace.db import SessionDep
+from marketplace.models import Cart, StockMode
 
 router = APIRouter(tags=["carts"])
 
-TokenPath = Annotated[str, Path(min_length=1, max_length=64, description="The cart's token")]
-
-
-def _cart(token: TokenPath, session: SessionDep, user: OptionalUser) -> Cart:
-    cart = service.by_token(session=session, token=token, user=user)
-    if cart is None:
-        raise NotFound(_("No such cart."))
-    return cart
-
-
-TokenCart = Annotated[Cart, Depends(_cart)]
 LineBody = Annotated[CartLineIn, Body(openapi_examples={
     "two": {"summary": "Two of a piece", "value": {"product_id": 12, "quantity": 2}},
     "variant": {"summary": "One of a piece's options",
@@ -151,47 +133,3 @@ def update_line(cart: TokenCart, line_id: int, data: QuantityBody,
 def delete_line(cart: TokenCart, line_id: int, session: SessionDep) -> CartPublic:
     service.remove(session=session, cart=cart, line_id=line_id)
     return cart_public(session, cart)
-
-
-@router.get(
-    "/carts/{token}/quote",
-    summary="Shipping and the split for a destination",
-    description=(
-        "Current prices, one parcel per producer group with its shipping, and for every line "
-        "what the group receives, the marketplace commission and the card fee. Domestic "
-        "options (`courier`, `bus`) are for KH, `ems` and `express` for other countries; "
-        "domestic rates depend on `province_code`. Pass the `total_cents` to the order as "
-        "`expected_total_cents`."
-    ),
-    responses=problems(403, 404, 422),
-)
-def quote(
-    cart: TokenCart,
-    session: SessionDep,
-    settings: SettingsDep,
-    shipping_option: Annotated[ShippingOptionCode, Query(examples=["courier"])],
-    country: Annotated[CountryCode, Query(description="ISO 3166 code", examples=["KH"])] = "KH",
-    province_code: Annotated[ProvinceCode | None, Query(description="KH: the province",
-                                                        examples=["12"])] = None,
-) -> QuotePublic:
-    result = orders.quote(session=session, settings=settings, cart=cart, address=orders.Address(
-        full_name="", email="", phone="", country=country, shipping_option=shipping_option,
-        province_code=province_code or None))
-    names = {line.group.id: line.group.name for line in result.lines}
-    return QuotePublic(
-        lines=[QuoteLinePublic(
-            product_id=line.product.id, variant_id=line.variant.id if line.variant else None,
-            title=line.product.title, group_id=line.group.id, quantity=line.quantity,
-            unit_price_cents=line.unit_price_cents, price_changed=line.price_changed,
-            line_total_cents=line.split.line_total_cents,
-            producer_cents=line.split.producer_cents,
-            commission_cents=line.split.commission_cents,
-            card_fee_cents=line.split.card_fee_cents) for line in result.lines],
-        shipping=[GroupShippingPublic(group_id=gid, group_name=names[gid],
-                                      weight_grams=result.weight_by_group[gid],
-                                      shipping_cents=cents)
-                  for gid, cents in result.shipping_by_group.items()],
-        subtotal_cents=result.subtotal_cents, shipping_cents=result.shipping_cents,
-        total_cents=result.total_cents, commission_cents=result.commission_cents,
-        card_fee_cents=result.card_fee_cents, price_changed=result.price_changed,
-    )

@@ -3,83 +3,22 @@ adding a piece from the product page. The anonymous cart's token lives in the si
 cookie (``request.session["cart"]``); a logged-in buyer's cart is the account's, and an
 anonymous cart found in the session is merged into it on the first cart or checkout page."""
 
-import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from marketplace.auth.deps import OptionalUser
 from marketplace.cart import service as carts
+from marketplace.cart.views import NUMBER, cart_page, current_cart, parse_quantity
 from marketplace.catalog.service import get_visible_product, variants_of
-from marketplace.catalog.views import localized
 from marketplace.core.forms import FormDep, form_values
-from marketplace.core.templating import flash, render
+from marketplace.core.templating import flash, khr, render
 from marketplace.db import SessionDep
-from marketplace.errors import Forbidden, NotFound, ValidationFailed
+from marketplace.errors import NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
-from marketplace.i18n import usd_to_khr
-from marketplace.models import Cart, StockMode
+from marketplace.i18n import localized
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-
-SESSION_KEY = "cart"
-NUMBER = re.compile(r"\d{1,9}")
-
-
-def current_cart(request: Request, session, user, *, create: bool = False) -> Cart | None:
-    """This browser's cart (the account's for a logged-in buyer, merging the anonymous one
-    in once, after which the session forgets its token)."""
-    token = request.session.get(SESSION_KEY)
-    try:
-        cart = carts.current(session=session, token=token, user=user, create=create)
-    except Forbidden:  # another account's cart: forget the token
-        request.session.pop(SESSION_KEY, None)
-        cart = carts.current(session=session, token=None, user=user, create=create)
-    if user is not None:
-        request.session.pop(SESSION_KEY, None)
-    elif cart is not None and cart.token != token:
-        request.session[SESSION_KEY] = cart.token
-    return cart
-
-
-def khr(request: Request):
-    """Cents to riel at the configured rate, for templates: ``to_khr(cents)|khr``."""
-    rate = request.app.state.settings.khr_per_usd
-    return lambda cents: usd_to_khr(cents, rate)
-
-
-def parse_quantity(raw, *, allow_zero: bool) -> int:
-    """A quantity typed in a form: 0 (when it removes) or 1 to 100; a message otherwise."""
-    text = raw.strip() if isinstance(raw, str) else ""
-    low = 0 if allow_zero else 1
-    if NUMBER.fullmatch(text) and low <= int(text) <= carts.MAX_QUANTITY:
-        return int(text)
-    if allow_zero:
-        message = _("Enter a quantity from 0 to %(n)s (0 removes the piece).",
-                    n=carts.MAX_QUANTITY)
-    else:
-        message = _("Enter a quantity from 1 to %(n)s.", n=carts.MAX_QUANTITY)
-    raise ValidationFailed({"quantity": message})
-
-
-def cart_page(request: Request, session, cart: Cart | None, *, errors: dict | None = None,
-              form: dict | None = None, error_line: int | None = None,
-              message: str | None = None, status_code: int = 200):
-    """The cart, optionally with a message for one line's quantity or for the whole cart."""
-    lines = carts.view(session=session, cart=cart)
-    subtotal = sum(line.total_cents for line in lines)
-    return render(request, "cart/cart.html", {
-        "lines": lines,
-        "subtotal_cents": subtotal,
-        "to_khr": khr(request),
-        "localized": localized,
-        "made_to_order": StockMode.MADE_TO_ORDER,
-        "errors": errors or {},
-        "form": form or {},
-        "error_line": error_line,
-        "message": message,
-        "blocked": any(line.warning for line in lines),
-    }, status_code=status_code)
 
 
 @router.get("/cart")

@@ -55,7 +55,7 @@ def _page(request: Request, *, group, product=None, storage=None, session=None,
         current = ProductStatus(product.status)
         context["moves"] = [to for to in (ProductStatus.PUBLISHED, ProductStatus.DRAFT,
                                           ProductStatus.ARCHIVED)
-                            if to in service.TRANSITIONS[current]]
+                            if to in service.PRODUCT_STATUS.allowed(current)]
         context["photos"] = [photos.public(storage, p)
                              for p in photos.photos_of(session=session, product_id=product.id)]
         context["max_photos"] = photos.MAX_PHOTOS

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from marketplace import audit
 from marketplace.catalog.cache import bump
 from marketplace.catalog.schemas import ProductCreate, ProductUpdate, VariantIn
+from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import (
@@ -24,11 +25,12 @@ from marketplace.models import (
 )
 from marketplace.producers.service import membership, require_member, slugify
 
-TRANSITIONS = {
+# Every move is made by a member of the group; publishing needs a photo (``set_status``).
+PRODUCT_STATUS = Lifecycle(Product, "product", {
     ProductStatus.DRAFT: {ProductStatus.PUBLISHED, ProductStatus.ARCHIVED},
     ProductStatus.PUBLISHED: {ProductStatus.ARCHIVED, ProductStatus.DRAFT},
     ProductStatus.ARCHIVED: {ProductStatus.PUBLISHED, ProductStatus.DRAFT},
-}
+})
 
 
 def refresh_search_text(product: Product, group: ProducerGroup | None) -> None:
@@ -151,19 +153,17 @@ def set_status(*, session: Session, actor: User, product: Product,
                to: ProductStatus) -> Product:
     """Publish, archive or return to draft, through the transition map."""
     require_member(session=session, user=actor, group_id=product.group_id)
-    current = ProductStatus(product.status)
-    if to not in TRANSITIONS[current]:
-        raise InvalidTransition()
+    PRODUCT_STATUS.check(product.status, to)
+    values = {}
     if to == ProductStatus.PUBLISHED:
         has_photo = session.exec(select(ProductImage.id).where(
             ProductImage.product_id == product.id)).first()
         if not has_photo:
             raise Conflict(_("Add at least one photo before publishing."))
-        product.published_at = product.published_at or utcnow()
-    product.status = to
+        values["published_at"] = product.published_at or utcnow()
+    if not PRODUCT_STATUS.change(session, product, to, actor=actor, values=values):
+        raise InvalidTransition()  # another member moved it meanwhile
     _touch(session, product, session.get(ProducerGroup, product.group_id))
-    audit.record(session=session, actor=actor, entity_type="product", entity_id=product.id,
-                 action=f"status_{to}", from_state=current, to_state=to)
     return product
 
 

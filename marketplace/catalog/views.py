@@ -31,7 +31,7 @@ from marketplace.auth.deps import get_optional_user
 from marketplace.catalog.photos import first_photos
 from marketplace.catalog.search import CatalogQuery
 from marketplace.db import ensure_off_event_loop, transaction
-from marketplace.i18n import N_, current_locale, usd_to_khr
+from marketplace.i18n import N_, current_locale, localized, usd_to_khr
 from marketplace.i18n import gettext as _
 from marketplace.media import images
 from marketplace.models import (
@@ -80,14 +80,6 @@ LOW_STOCK = 3
 def producer_provinces() -> list[geo.Place]:
     """The programme's four provinces, named in the current language."""
     return [place for code in geo.PRODUCER_PROVINCES if (place := geo.province(code))]
-
-
-def localized(english: str, khmer: str) -> tuple[str, str]:
-    """The text to show in the current language (Khmer when chosen and written) and its
-    language code, for a ``lang`` attribute."""
-    if current_locale.get() == "km" and khmer:
-        return khmer, "km"
-    return english, "en"
 
 
 # --- product cards ------------------------------------------------------------------------

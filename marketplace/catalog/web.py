@@ -20,7 +20,7 @@ from marketplace.catalog.service import get_visible_product, variants_of
 from marketplace.core.templating import render
 from marketplace.errors import NotFound
 from marketplace.i18n import gettext as _
-from marketplace.i18n import usd_to_khr
+from marketplace.i18n import localized, usd_to_khr
 from marketplace.models import ProducerGroup, StockMode, utcnow
 from marketplace.producers.service import get_public_group
 
@@ -67,8 +67,8 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
         return RedirectResponse(canonical + (f"?{query}" if query else ""), 301), None
     group = session.get(ProducerGroup, product.group_id)
     storage = request.app.state.storage
-    title, title_lang = views.localized(product.title, product.title_km)
-    description, description_lang = views.localized(product.description,
+    title, title_lang = localized(product.title, product.title_km)
+    description, description_lang = localized(product.description,
                                                     product.description_km)
     context = {
         "product": product,
@@ -87,7 +87,7 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
         and product.stock_on_hand <= product.stock_allocated,
         "certified": views.is_certified(product, utcnow()),
         "group": group,
-        "group_name": views.localized(group.name, group.name_km),
+        "group_name": localized(group.name, group.name_km),
         "province": geo.province(group.province_code),
         "craft_label": views.CRAFT_LABELS.get(product.craft, product.craft),
         "methods": views.METHOD_LABELS,
@@ -106,7 +106,7 @@ def _group(request: Request, session: Session, slug: str) -> tuple[Response, dat
     page = views.page_number(request.query_params)
     query = CatalogQuery(group_id=group.id, page=page, limit=views.PER_PAGE)
     rows, total, _next = search(session=session, query=query)
-    story, story_lang = views.localized(group.story, group.story_km)
+    story, story_lang = localized(group.story, group.story_km)
     context = {
         "group": group,
         "place": geo.describe(group.village_code, group.province_code),

@@ -13,6 +13,7 @@ from marketplace import audit
 from marketplace.auth.roles import has_role
 from marketplace.certification import criteria
 from marketplace.certification.schemas import ApplicationIn, ApplicationUpdate
+from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.media import images
@@ -34,21 +35,25 @@ from marketplace.producers.service import accessible_group_ids, membership, requ
 MIN_PHOTOS = 3
 MAX_PHOTOS = 8
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.CHANGES_REQUESTED)
-TRANSITIONS = {
-    ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.SUBMITTED: {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED,
-                                  ApplicationStatus.CHANGES_REQUESTED,
-                                  ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.CHANGES_REQUESTED: {ApplicationStatus.SUBMITTED,
-                                          ApplicationStatus.WITHDRAWN},
-}
+# The group submits, resubmits after changes and withdraws (``applications``); an officer
+# approves, rejects or returns it for changes (``review``). Approved, rejected and withdrawn
+# are final.
+APPLICATION_STATUS = Lifecycle(
+    CertificationApplication, "certification_application", {
+        ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
+        ApplicationStatus.SUBMITTED: {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED,
+                                      ApplicationStatus.CHANGES_REQUESTED,
+                                      ApplicationStatus.WITHDRAWN},
+        ApplicationStatus.CHANGES_REQUESTED: {ApplicationStatus.SUBMITTED,
+                                              ApplicationStatus.WITHDRAWN},
+    },
+    refusal=lambda current, to: _("This application cannot move from “%(from)s” to "
+                                  "“%(to)s”.", **{"from": current, "to": to}))
 
 
 def check_transition(application: CertificationApplication, to: ApplicationStatus) -> None:
-    """The one guard every status change goes through."""
-    if to not in TRANSITIONS.get(ApplicationStatus(application.status), set()):
-        raise InvalidTransition(_("This application cannot move from “%(from)s” to “%(to)s”.",
-                                  **{"from": application.status, "to": to}))
+    """InvalidTransition unless the map allows the move (checked before anything else)."""
+    APPLICATION_STATUS.check(application.status, to)
 
 
 def get(*, session: Session, application_id: int) -> CertificationApplication:
@@ -179,15 +184,10 @@ def submit(*, session: Session, actor: User,
         errors["photos"] = _("Add at least 3 photos.")
     if errors:
         raise ValidationFailed(errors)
-    previous = application.status
-    application.status = ApplicationStatus.SUBMITTED
-    application.round += 1
-    application.submitted_at = utcnow()
-    application.updated_at = utcnow()
-    session.add(application)
-    audit.record(session=session, actor=actor, entity_type="certification_application",
-                 entity_id=application.id, action="submitted", from_state=previous,
-                 to_state=application.status)
+    if not APPLICATION_STATUS.change(
+            session, application, ApplicationStatus.SUBMITTED, actor=actor, action="submitted",
+            values={"round": CertificationApplication.round + 1, "submitted_at": utcnow()}):
+        raise InvalidTransition()  # submitted or withdrawn meanwhile
     return application
 
 
@@ -207,14 +207,10 @@ def withdraw(*, session: Session, actor: User,
     if application.status == ApplicationStatus.SUBMITTED and started:
         raise InvalidTransition(_("The review has started; the application can no longer be "
                                   "withdrawn."))
-    previous = application.status
-    application.status = ApplicationStatus.WITHDRAWN
-    application.updated_at = utcnow()
-    session.add(application)
+    if not APPLICATION_STATUS.change(session, application, ApplicationStatus.WITHDRAWN,
+                                     actor=actor, action="withdrawn"):
+        raise InvalidTransition()  # decided or withdrawn meanwhile
     release_locks(session, application.id)
-    audit.record(session=session, actor=actor, entity_type="certification_application",
-                 entity_id=application.id, action="withdrawn", from_state=previous,
-                 to_state=application.status)
     return application
 
 

@@ -14,6 +14,7 @@ from marketplace.catalog.cache import bump
 from marketplace.certification import signing
 from marketplace.certification.schemas import ComplaintIn
 from marketplace.config import Settings
+from marketplace.core.status import Lifecycle
 from marketplace.errors import (
     InvalidTransition,
     MarketplaceError,
@@ -29,6 +30,7 @@ from marketplace.models import (
     CertificateStatus,
     CertificationApplication,
     Complaint,
+    ComplaintStatus,
     ProducerGroup,
     Product,
     Role,
@@ -37,12 +39,18 @@ from marketplace.models import (
 )
 from marketplace.notifications.service import queue_email
 
-TRANSITIONS = {
+# An officer suspends, reinstates or revokes (``change_status``); the expiry job expires a
+# valid or suspended seal past its date (``expire_due``). Revoked and expired are final.
+CERTIFICATE_STATUS = Lifecycle(Certificate, "certificate", {
     CertificateStatus.VALID: {CertificateStatus.SUSPENDED, CertificateStatus.REVOKED,
                               CertificateStatus.EXPIRED},
     CertificateStatus.SUSPENDED: {CertificateStatus.VALID, CertificateStatus.REVOKED,
                                   CertificateStatus.EXPIRED},
-}
+})
+# An officer closes an open complaint; its audit rows go in the certificate's history.
+COMPLAINT_STATUS = Lifecycle(Complaint, "complaint", {
+    ComplaintStatus.OPEN: {ComplaintStatus.DISMISSED, ComplaintStatus.UPHELD},
+})
 REMINDER_DAYS = (90, 30)
 
 
@@ -166,23 +174,14 @@ def change_status(*, session: Session, actor: User, certificate: Certificate, ac
           "revoke": CertificateStatus.REVOKED}.get(action)
     if to is None:
         raise ValidationFailed({"action": _("Choose one of the options.")})
-    current = CertificateStatus(certificate.status)
-    if to not in TRANSITIONS.get(current, set()):
-        raise InvalidTransition()
+    CERTIFICATE_STATUS.check(certificate.status, to)
     if to in (CertificateStatus.REVOKED, CertificateStatus.SUSPENDED) and not reason.strip():
         raise ValidationFailed({"reason": _("Give the reason that will be shown publicly.")})
-    result = session.execute(
-        update(Certificate).where(Certificate.id == certificate.id,
-                                  Certificate.status == current)
-        .values(status=to, public_reason=reason.strip() or None, updated_at=utcnow())
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if not CERTIFICATE_STATUS.change(session, certificate, to, actor=actor, action=action,
+                                     reason=reason.strip() or None,
+                                     values={"public_reason": reason.strip() or None}):
         raise InvalidTransition(_("The certificate changed meanwhile; reload and try again."))
-    session.refresh(certificate)
     refresh_products(session, certificate.id)
-    audit.record(session=session, actor=actor, entity_type="certificate",
-                 entity_id=certificate.id, action=action, from_state=current, to_state=to,
-                 reason=reason.strip() or None)
     return certificate
 
 
@@ -194,22 +193,14 @@ def expire_due(*, session: Session, settings: Settings) -> tuple[int, int]:
     """
     now = utcnow()
     expired = 0
-    due = list(session.exec(select(Certificate.id).where(
+    due = list(session.exec(select(Certificate).where(
         Certificate.status.in_([CertificateStatus.VALID, CertificateStatus.SUSPENDED]),
-        Certificate.expires_at <= now)))
-    for certificate_id in due:
-        result = session.execute(
-            update(Certificate).where(
-                Certificate.id == certificate_id,
-                Certificate.status.in_([CertificateStatus.VALID, CertificateStatus.SUSPENDED]))
-            .values(status=CertificateStatus.EXPIRED, updated_at=now)
-            .execution_options(synchronize_session=False))
-        if result.rowcount == 1:
+        Certificate.expires_at <= now).execution_options(populate_existing=True)))
+    for certificate in due:
+        if CERTIFICATE_STATUS.change(session, certificate, CertificateStatus.EXPIRED,
+                                     actor=None, action="expired", values={"updated_at": now}):
             expired += 1
-            refresh_products(session, certificate_id)
-            audit.record(session=session, actor=None, entity_type="certificate",
-                         entity_id=certificate_id, action="expired",
-                         to_state=CertificateStatus.EXPIRED)
+            refresh_products(session, certificate.id)
     reminders = 0
     for days in REMINDER_DAYS:
         column = getattr(Certificate, f"reminder_{days}_sent_at")
@@ -346,12 +337,10 @@ def close_complaint(*, session: Session, actor: User, complaint_id: int,
     complaint = session.get(Complaint, complaint_id)
     if complaint is None:
         raise NotFound()
-    if outcome not in ("dismissed", "upheld") or complaint.status != "open":
-        raise InvalidTransition()
-    complaint.status = outcome
-    complaint.handled_by_id = actor.id
-    session.add(complaint)
-    audit.record(session=session, actor=actor, entity_type="certificate",
-                 entity_id=complaint.certificate_id, action=f"complaint_{outcome}",
-                 data={"complaint_id": complaint.id})
+    if not COMPLAINT_STATUS.change(session, complaint, outcome, actor=actor,
+                                   action=f"complaint_{outcome}",
+                                   values={"handled_by_id": actor.id},
+                                   data={"complaint_id": complaint.id},
+                                   audit_as=("certificate", complaint.certificate_id)):
+        raise InvalidTransition()  # another officer closed it meanwhile
     return complaint

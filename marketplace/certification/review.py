@@ -6,13 +6,16 @@ application from a group they belong to. Two officers deciding at the same momen
 decision is a conditional UPDATE on the status, so exactly one wins and the other gets 409.
 """
 
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from marketplace import audit
 from marketplace.auth.roles import has_role
 from marketplace.certification import criteria
-from marketplace.certification.applications import check_transition, release_locks
+from marketplace.certification.applications import (
+    APPLICATION_STATUS,
+    check_transition,
+    release_locks,
+)
 from marketplace.config import Settings
 from marketplace.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from marketplace.i18n import gettext as _
@@ -104,23 +107,6 @@ def assess(*, session: Session, actor: User, application: CertificationApplicati
     return assessment
 
 
-def _claim(session: Session, application: CertificationApplication, to: ApplicationStatus,
-           actor: User, note: str) -> None:
-    """Move the status only if nobody decided meanwhile (exactly one decision wins)."""
-    now = utcnow()
-    result = session.execute(
-        update(CertificationApplication)
-        .where(CertificationApplication.id == application.id)
-        .where(CertificationApplication.status == ApplicationStatus.SUBMITTED)
-        .values(status=to, decided_at=now, decided_by_id=actor.id, decision_note=note,
-                updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise Conflict(_("Another officer has already decided this application."))
-    session.refresh(application)
-
-
 def decide(*, session: Session, settings: Settings, actor: User,
            application: CertificationApplication, decision: str, note: str = ""):
     """Approve (every item passed), reject (with reasons) or return for changes.
@@ -147,11 +133,11 @@ def decide(*, session: Session, settings: Settings, actor: User,
         raise ValidationFailed({"note": _("Give the reasons the group will read.")})
     if to == ApplicationStatus.CHANGES_REQUESTED and failed_precondition:
         raise Conflict(_("A precondition failed: the application can only be rejected."))
-    previous = application.status
-    _claim(session, application, to, actor, note.strip())
-    audit.record(session=session, actor=actor, entity_type="certification_application",
-                 entity_id=application.id, action=decision, from_state=previous, to_state=to,
-                 reason=note.strip() or None)
+    if not APPLICATION_STATUS.change(  # exactly one of two officers deciding at once wins
+            session, application, to, actor=actor, action=decision, reason=note.strip() or None,
+            values={"decided_at": utcnow(), "decided_by_id": actor.id,
+                    "decision_note": note.strip()}):
+        raise Conflict(_("Another officer has already decided this application."))
     certificate = None
     if to != ApplicationStatus.CHANGES_REQUESTED:
         release_locks(session, application.id)

@@ -3,57 +3,40 @@ with the official codes, or an address abroad), the shipping option with its pri
 parcel, then a summary that shows where every dollar goes, and "Place order"."""
 
 import secrets
-from typing import Annotated
 
-import phonenumbers
 from babel import Locale
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from marketplace import geo
 from marketplace.auth.deps import OptionalUser, SettingsDep
 from marketplace.auth.web import client_ip
 from marketplace.cart import service as carts
-from marketplace.cart.web import cart_page, current_cart, khr
-from marketplace.catalog.views import localized
-from marketplace.checkout import shipping
-from marketplace.core.forms import FormDep, form_values, parse_form
-from marketplace.core.templating import flash, render
+from marketplace.cart.views import cart_page, current_cart
+from marketplace.checkout import address as address_rule
+from marketplace.checkout import service, shipping
+from marketplace.checkout.address import CODES, Address
+from marketplace.checkout.idempotency import IdempotencyKeyReused
+from marketplace.core.forms import FormDep, form_values
+from marketplace.core.templating import flash, khr, render
 from marketplace.db import SessionDep
 from marketplace.errors import InsufficientStock, ValidationFailed
-from marketplace.i18n import current_locale
+from marketplace.i18n import current_locale, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import StockMode
-from marketplace.orders import service as orders
-from marketplace.orders.idempotency import IdempotencyKeyReused
+from marketplace.orders import access
 from marketplace.orders.unpaid import TooManyUnpaidOrders
-from marketplace.orders.web import remember_order
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-# Countries offered for delivery abroad: Cambodia's neighbours and the usual visitors' homes.
-COUNTRIES = ("AT", "AU", "BE", "BN", "CA", "CH", "CN", "CZ", "DE", "DK", "ES", "FI", "FR", "GB",
-             "HK", "ID", "IE", "IN", "IT", "JP", "KR", "LA", "MM", "MY", "NL", "NO", "NZ", "PH",
-             "PL", "PT", "SE", "SG", "TH", "TW", "US", "VN")
-ADDRESS = ("province_code", "district_code", "commune_code", "village_code")
-FIELDS = ("email", "full_name", "phone", "destination", *ADDRESS, "address_line", "country",
+FIELDS = ("email", "full_name", "phone", "destination", *CODES, "address_line", "country",
           "city", "postal_code", "shipping_option")
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
-
-
-class ContactIn(BaseModel):
-    email: EmailStr = Field(max_length=254)
-    full_name: Text = Field(min_length=1, max_length=120)
-    phone: Text = Field(min_length=1, max_length=30)
-    address_line: Text = Field(default="", max_length=300)
-    city: Text = Field(default="", max_length=120)
-    postal_code: Text = Field(default="", max_length=20)
 
 
 def country_names() -> list[tuple[str, str]]:
     names = Locale.parse(current_locale.get()).territories
-    return sorted(((code, names.get(code, code)) for code in COUNTRIES), key=lambda c: c[1])
+    return sorted(((code, names.get(code, code)) for code in address_rule.COUNTRIES),
+                  key=lambda c: c[1])
 
 
 def _country(values: dict) -> str | None:
@@ -61,7 +44,7 @@ def _country(values: dict) -> str | None:
     if values.get("destination", "KH") != "abroad":
         return "KH"
     country = (values.get("country") or "").upper()
-    return country if country in COUNTRIES else None
+    return country if country in address_rule.COUNTRIES else None
 
 
 def address_choices(values: dict) -> dict:
@@ -77,52 +60,10 @@ def address_choices(values: dict) -> dict:
         ("villages", villages))}
 
 
-def _phone(raw: str, region: str | None) -> str | None:
-    try:
-        number = phonenumbers.parse(raw, region or "KH")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def parse_address(values: dict) -> orders.Address:
-    """The address the form describes; ValidationFailed names every field to fix."""
-    errors: dict[str, str] = {}
-    contact = None
-    try:
-        contact = parse_form(ContactIn, {key: values.get(key, "") for key in (
-            "email", "full_name", "phone", "address_line", "city", "postal_code")})
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    country = _country(values)
-    codes = {key: values.get(key, "") for key in ADDRESS}
-    if country is None:
-        errors["country"] = _("Choose the country.")
-    elif country == "KH":
-        errors.update(geo.address_errors(*codes.values()))
-    else:
-        if contact and not contact.address_line:
-            errors["address_line"] = _("Enter the street address.")
-        if contact and not contact.city:
-            errors["city"] = _("Enter the city.")
-    raw_phone = (values.get("phone") or "").strip()
-    phone = _phone(raw_phone, country) if raw_phone else None
-    if raw_phone and phone is None:
-        errors["phone"] = _("Enter a phone number the courier can call, with the country "
-                            "code when it is not Cambodian (like +33 6 12 34 56 78).")
-    option = values.get("shipping_option", "")
-    if country and option not in {o.code for o in shipping.options_for(country)}:
-        errors["shipping_option"] = _("Choose a shipping option.")
-    if errors:
-        raise ValidationFailed(errors)
-    abroad = country != "KH"
-    return orders.Address(
-        full_name=contact.full_name, email=str(contact.email), phone=phone, country=country,
-        shipping_option=option, address_line=contact.address_line,
-        city=contact.city if abroad else "", postal_code=contact.postal_code if abroad else "",
-        **(dict.fromkeys(ADDRESS) if abroad else codes))
+def parse_address(values: dict) -> Address:
+    """The address the form describes, by the one address rule; ValidationFailed names
+    every field to fix (the country too, when "abroad" is chosen without one)."""
+    return address_rule.parse_address({**values, "country": _country(values) or "-"})
 
 
 def _shipping_choices(session, settings, cart, values: dict) -> list[dict]:
@@ -134,9 +75,9 @@ def _shipping_choices(session, settings, cart, values: dict) -> list[dict]:
     for option in shipping.options_for(country or "ZZ"):
         price = None
         if known:
-            address = orders.Address(full_name="", email="", phone="", country=country,
+            address = Address(full_name="", email="", phone="", country=country,
                                      shipping_option=option.code, province_code=province)
-            price = orders.quote(session=session, settings=settings, cart=cart,
+            price = service.quote(session=session, settings=settings, cart=cart,
                                  address=address).shipping_cents
         choices.append({"code": option.code, "label": option.label, "days": option.days,
                         "price": price})
@@ -153,7 +94,7 @@ def _blocked(request: Request, session, cart, exc, status_code: int):
 def _form(request: Request, session, settings, cart, values: dict, *,
           errors: dict | None = None, status_code: int = 200):
     try:
-        basket = orders.quote(session=session, settings=settings, cart=cart)
+        basket = service.quote(session=session, settings=settings, cart=cart)
         choices = _shipping_choices(session, settings, cart, values)
     except ValidationFailed as exc:
         return _blocked(request, session, cart, exc, 422)
@@ -164,7 +105,7 @@ def _form(request: Request, session, settings, cart, values: dict, *,
     }, status_code=status_code)
 
 
-def _summary(request: Request, values: dict, address: orders.Address, quote: orders.Quote,
+def _summary(request: Request, values: dict, address: Address, quote: service.Quote,
              *, message: str | None = None, status_code: int = 200, unpaid=()):
     """What the buyer confirms: lines with the split, parcels, total; a fresh key (and,
     when the unpaid limit stops the order, the buyer's unpaid orders to pay or cancel)."""
@@ -214,7 +155,7 @@ def checkout(request: Request, form: FormDep, session: SessionDep, settings: Set
         return _form(request, session, settings, cart, values)
     try:
         address = parse_address(values)
-        quote = orders.quote(session=session, settings=settings, cart=cart, address=address)
+        quote = service.quote(session=session, settings=settings, cart=cart, address=address)
     except ValidationFailed as exc:
         if set(exc.errors) & {"cart", "quantity"}:
             return _blocked(request, session, cart, exc, 422)
@@ -240,20 +181,20 @@ def place(request: Request, form: FormDep, session: SessionDep, settings: Settin
     try:
         address = parse_address(values)
         with session.begin_nested():  # a refused order leaves nothing behind
-            order, _created = orders.place_order(
+            order, _created = service.place_order(
                 session=session, settings=settings, cart=cart, user=user, address=address,
                 idempotency_key=key, client_ip=client_ip(request),
                 expected_total_cents=_expected_total(values.get("expected_total_cents")))
-    except orders.PriceChanged as exc:
-        quote = orders.quote(session=session, settings=settings, cart=cart, address=address)
+    except service.PriceChanged as exc:
+        quote = service.quote(session=session, settings=settings, cart=cart, address=address)
         return _summary(request, values, address, quote, message=exc.detail, status_code=409)
     except IdempotencyKeyReused:  # this confirmation already placed another order
-        quote = orders.quote(session=session, settings=settings, cart=cart, address=address)
+        quote = service.quote(session=session, settings=settings, cart=cart, address=address)
         return _summary(request, values, address, quote, status_code=422, message=_(
             "This confirmation was already used for an order with other details. Check "
             "this order, then place it."))
     except TooManyUnpaidOrders as exc:
-        quote = orders.quote(session=session, settings=settings, cart=cart, address=address)
+        quote = service.quote(session=session, settings=settings, cart=cart, address=address)
         return _summary(request, values, address, quote, message=exc.detail,
                         status_code=429, unpaid=exc.unpaid)
     except InsufficientStock as exc:
@@ -263,5 +204,5 @@ def place(request: Request, form: FormDep, session: SessionDep, settings: Settin
             return _blocked(request, session, cart, exc, 422)
         return _form(request, session, settings, cart, values, errors=exc.errors,
                      status_code=422)
-    remember_order(request, order.number)
+    access.remember(request, settings, order)
     return RedirectResponse(f"/orders/{order.number}/pay", status_code=303)

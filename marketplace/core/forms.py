@@ -19,7 +19,7 @@ def message_for(error: dict) -> str:
     if kind == "missing":
         return _("This field is required.")
     if kind == "string_too_short":
-        if ctx.get("min_length", 1) <= 1:
+        if ctx.get("min_length", 1) <= 1 or not error.get("input"):
             return _("This field is required.")
         return _("Use at least %(n)s characters.", n=ctx.get("min_length"))
     if kind == "string_too_long":

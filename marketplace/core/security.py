@@ -6,7 +6,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 # argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane): strong, and a burst of log-ins
 # on a small server costs tens of megabytes, not the library default's 64 MiB each.
@@ -55,6 +55,20 @@ def unsign(secret_key: str, purpose: str, token: str, max_age: int) -> dict:
         return URLSafeTimedSerializer(secret_key, salt=purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
         raise TokenExpired() from exc
+    except BadSignature as exc:
+        raise TokenInvalid() from exc
+
+
+def sign_fixed(secret_key: str, purpose: str, payload: dict) -> str:
+    """Like ``sign`` but without the signing time: the same payload always gives the same
+    token (put an expiry in the payload when it needs one)."""
+    return URLSafeSerializer(secret_key, salt=purpose).dumps(payload)
+
+
+def unsign_fixed(secret_key: str, purpose: str, token: str) -> dict:
+    """The payload of a token made by ``sign_fixed``; raises TokenInvalid."""
+    try:
+        return URLSafeSerializer(secret_key, salt=purpose).loads(token)
     except BadSignature as exc:
         raise TokenInvalid() from exc
 

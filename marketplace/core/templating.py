@@ -85,3 +85,11 @@ def pop_flashes(request: Request) -> list:
     if "session" not in request.scope or "flash" not in request.session:
         return []
     return request.session.pop("flash")
+
+
+def khr(request: Request):
+    """Cents to riel at the configured rate, for templates: ``to_khr(cents)|khr``."""
+    from marketplace.i18n import usd_to_khr
+
+    rate = request.app.state.settings.khr_per_usd
+    return lambda cents: usd_to_khr(cents, rate)

@@ -22,6 +22,7 @@ from marketplace.models.certification import (
     CertificateStatus,
     CertificationApplication,
     Complaint,
+    ComplaintStatus,
     CriteriaSet,
     OpenApplicationLock,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "CertificateStatus",
     "CertificationApplication",
     "Complaint",
+    "ComplaintStatus",
     "CriteriaSet",
     "OpenApplicationLock",
     "CacheVersion",

@@ -29,6 +29,12 @@ class CertificateStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    UPHELD = "upheld"
+
+
 class CriteriaSet(SQLModel, table=True):
     """One published version of the preconditions and criteria; never edited afterwards.
 
@@ -159,6 +165,6 @@ class Complaint(SQLModel, table=True):
     reason: str = Field(max_length=4000)
     contact: str = Field(max_length=254)
     ip: str = Field(max_length=45, index=True)
-    status: str = Field(default="open", max_length=16)
+    status: str = Field(default=ComplaintStatus.OPEN, max_length=16)
     handled_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = created_at_field()

@@ -11,12 +11,11 @@ from fastapi.responses import RedirectResponse
 
 from marketplace import audit
 from marketplace.auth.deps import AdminUser
-from marketplace.catalog.views import localized
 from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, slot_released
 from marketplace.errors import Conflict, ValidationFailed
-from marketplace.i18n import format_usd
+from marketplace.i18n import format_usd, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import OrderStatus, RefundStatus
 from marketplace.orders import queries

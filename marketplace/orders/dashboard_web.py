@@ -5,12 +5,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from marketplace.auth.deps import CurrentUser, SettingsDep
-from marketplace.catalog.views import localized
 from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import BadRequest, InvalidTransition, ValidationFailed
-from marketplace.i18n import N_
+from marketplace.i18n import N_, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import FulfilmentStatus
 from marketplace.orders import queries

@@ -1,6 +1,6 @@
-"""The buyer's order pages: one order (its owner only: the account that placed it, the
-browser whose session remembers its number or holds its cart, or whoever opens the signed
-link of its emails), the buyer cancelling an unpaid order, and the account's order history."""
+"""The buyer's order pages: one order (for whoever ``orders.access`` allows: the account that
+placed it, staff, or the holder of its signed link, which the browser that placed it keeps),
+the buyer cancelling an unpaid order, and the account's order history."""
 
 from babel import Locale
 from fastapi import APIRouter, Request
@@ -8,21 +8,18 @@ from fastapi.responses import RedirectResponse
 
 from marketplace import geo
 from marketplace.auth.deps import CurrentUser, OptionalUser
-from marketplace.catalog.views import localized
 from marketplace.core.forms import FormDep
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import Conflict
-from marketplace.i18n import N_, current_locale
+from marketplace.i18n import N_, current_locale, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import Order, OrderStatus
-from marketplace.orders import links, unpaid
+from marketplace.orders import access, unpaid
 from marketplace.orders import service as orders
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-ORDERS_KEY = "orders"  # request.session: numbers of the orders this browser placed
-REMEMBERED = 10
 HISTORY = 100  # orders shown on the account's history page
 ORDER_STATUS_LABELS = {
     "pending_payment": N_("Waiting for payment"),
@@ -64,32 +61,9 @@ def parcels(session, order: Order) -> list[tuple]:
             for f in orders.fulfilments_of(session=session, order_id=order.id)]
 
 
-def remember_order(request: Request, number: str) -> None:
-    """Let this browser see the order's pages (the newest few orders are kept)."""
-    known = [n for n in request.session.get(ORDERS_KEY, []) if n != number]
-    request.session[ORDERS_KEY] = [number, *known][:REMEMBERED]
-
-
-def owned_order(request: Request, session, user, number: str) -> Order:
-    """The order if this account or this browser placed it, or the request carries the
-    signed link of its emails (this browser then remembers it); NotFound otherwise (the same
-    answer as for a number that does not exist or a bad link, so nothing leaks)."""
-    order = orders.get_by_number(session=session, number=number[:24])
-    if user is not None and order.user_id == user.id:
-        return order
-    if order.number in request.session.get(ORDERS_KEY, []):
-        return order
-    settings = request.app.state.settings
-    if links.opens(settings, request.query_params.get(links.QUERY), order.number):
-        remember_order(request, order.number)
-        return order
-    return orders.viewable_order(session=session, number=order.number, user=user,
-                                 cart_token=request.session.get("cart"))
-
-
 @router.get("/orders/{number}")
 def order_page(number: str, request: Request, session: SessionDep, user: OptionalUser):
-    order = owned_order(request, session, user, number)
+    order = access.order_for_page(request, session, user, number)
     confirming = order.status == OrderStatus.PENDING_PAYMENT and \
         request.query_params.get("redirect_status") in CONFIRMING
     return render(request, "orders/detail.html", {
@@ -103,7 +77,7 @@ def order_page(number: str, request: Request, session: SessionDep, user: Optiona
 def cancel(number: str, request: Request, form: FormDep, session: SessionDep,
            user: OptionalUser):
     """The buyer cancels their unpaid order: its pieces are no longer held for them."""
-    order = owned_order(request, session, user, number)
+    order = access.order_for_page(request, session, user, number)
     try:
         with session.begin_nested():
             unpaid.cancel_by_buyer(session=session, order=order, actor=user)

@@ -10,11 +10,11 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit
+from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, MarketplaceError, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import (
@@ -22,7 +22,6 @@ from marketplace.models import (
     OrderStatus,
     PaymentAttempt,
     PaymentAttemptStatus,
-    User,
     utcnow,
 )
 from marketplace.orders import service as orders
@@ -52,20 +51,6 @@ class AlreadyPaid(Conflict):
 
     def default_detail(self) -> str:
         return _("This order is already paid.")
-
-
-def buyer_order(*, session: Session, number: str, user: User | None, cart_token: str | None,
-                remembered: list[str] | tuple[str, ...] = ()) -> Order:
-    """The order for its buyer: the account that placed it, the browser that placed it (its
-    session remembers the number, or holds the order's cart token). NotFound for anyone
-    else, the same answer as for a number that does not exist."""
-    order = orders.get_by_number(session=session, number=number[:24])
-    if user is not None and order.user_id == user.id:
-        return order
-    if order.number in remembered:
-        return order
-    return orders.viewable_order(session=session, number=order.number, user=user,
-                                 cart_token=cart_token)
 
 
 def payable(order: Order) -> str:
@@ -144,16 +129,17 @@ def begin(*, session: Session, order: Order, payment_method: str) -> Start:
     return Start(attempt, False, order.payment_intent_id, state)
 
 
-# Where an attempt may move from. A confirmation recorded late wins over the worker's
-# "abandoned": the charge was really attempted, so the attempt is watched again.
-ATTEMPT_MOVES = {
-    PaymentAttemptStatus.CREATED: (PaymentAttemptStatus.CREATING,),
-    PaymentAttemptStatus.ABANDONED: (PaymentAttemptStatus.CREATING,
-                                     PaymentAttemptStatus.CREATED),
-    PaymentAttemptStatus.CONFIRMED: (PaymentAttemptStatus.CREATED,
-                                     PaymentAttemptStatus.CONFIRMED,
-                                     PaymentAttemptStatus.ABANDONED),
-}
+# Every move is the system's (the paying request, or the worker). A confirmation recorded
+# late wins over the worker's "abandoned": the charge was really attempted, so the attempt
+# is watched again; a confirmed attempt records each later answer of the processor.
+ATTEMPT_STATUS = Lifecycle(PaymentAttempt, "payment_attempt", {
+    PaymentAttemptStatus.CREATING: {PaymentAttemptStatus.CREATED,
+                                    PaymentAttemptStatus.ABANDONED},
+    PaymentAttemptStatus.CREATED: {PaymentAttemptStatus.CONFIRMED,
+                                   PaymentAttemptStatus.ABANDONED},
+    PaymentAttemptStatus.CONFIRMED: {PaymentAttemptStatus.CONFIRMED},
+    PaymentAttemptStatus.ABANDONED: {PaymentAttemptStatus.CONFIRMED},
+})
 
 
 class AttemptClosed(Conflict):
@@ -166,13 +152,16 @@ class AttemptClosed(Conflict):
 
 def _move_attempt(session: Session, attempt_id: int, to: PaymentAttemptStatus,
                   **values) -> bool:
-    """Move the attempt with a guarded UPDATE; False when it was not in a state that may
-    move to ``to`` (another request or the worker moved it first)."""
-    result = session.execute(update(PaymentAttempt).where(
-        PaymentAttempt.id == attempt_id, PaymentAttempt.status.in_(ATTEMPT_MOVES[to]))
-        .values(status=to, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    """Move the attempt through the map; False when it is in a state that may not move to
+    ``to`` (another request or the worker moved it first)."""
+    attempt = session.get(PaymentAttempt, attempt_id, populate_existing=True)
+    for _race in range(3):
+        if to not in ATTEMPT_STATUS.allowed(attempt.status):
+            return False
+        if ATTEMPT_STATUS.change(session, attempt, to, actor=None, values=values):
+            return True
+        session.refresh(attempt)  # another move won: this one may still follow it
+    return False
 
 
 def abandon(*, session: Session, attempt_id: int, why: str) -> bool:

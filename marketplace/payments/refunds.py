@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from marketplace import audit
 from marketplace.auth.roles import has_role
-from marketplace.checkout.pricing import proportional, refund_split
+from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import (
@@ -50,8 +50,15 @@ from marketplace.payments.gateway import (
     ProcessorRefund,
     ProcessorRefused,
 )
+from marketplace.payments.pricing import proportional, refund_split
 
 log = logging.getLogger("marketplace.refunds")
+# Every move is the system's, on the processor's answer: it refunded (``settle``) or refused
+# (``fail``). A refund the processor reverses after it succeeded stays succeeded: a person
+# resolves it with the buyer (RefundReversed).
+REFUND_STATUS = Lifecycle(Refund, "refund", {
+    RefundStatus.PENDING: {RefundStatus.SUCCEEDED, RefundStatus.FAILED},
+})
 REFUNDABLE = (OrderStatus.PAID, OrderStatus.PARTLY_REFUNDED)
 FIRST_RETRY = timedelta(seconds=30)  # a request's own call is normally done long before
 MAX_RETRY = timedelta(hours=1)
@@ -203,14 +210,9 @@ def request_refund(*, session: Session, actor: User, order: Order, line_id: int 
 
 def _claim_outcome(session: Session, refund: Refund, status: RefundStatus, **values) -> bool:
     """Move the refund out of ``pending`` once (False when another path already did)."""
-    result = session.execute(update(Refund).where(
-        Refund.id == refund.id, Refund.status == RefundStatus.PENDING)
-        .values(status=status, settled_at=utcnow(), retry_at=None, **values)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        return False
-    session.refresh(refund)
-    return True
+    return REFUND_STATUS.change(session, refund, status, actor=None, when_illegal="lose",
+                                values={"settled_at": utcnow(), "retry_at": None, **values},
+                                data={"order_id": refund.order_id})
 
 
 def settle(*, session: Session, refund: Refund, stripe_refund_id: str) -> bool:

@@ -21,6 +21,7 @@ from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.i18n import usd_to_khr
 from marketplace.models import Order
+from marketplace.orders import access
 from marketplace.payments import card, flows
 from marketplace.payments.gateway import CardDeclined, GatewayUnavailable
 
@@ -29,9 +30,7 @@ CONFIRMING = ("succeeded", "processing", "requires_capture")
 
 
 def _order(request: Request, session, user, number: str) -> Order:
-    return card.buyer_order(session=session, number=number, user=user,
-                            cart_token=request.session.get("cart"),
-                            remembered=request.session.get("orders", []))
+    return access.order_for_page(request, session, user, number)
 
 
 def _page(request: Request, settings: Settings, order: Order, *, errors: dict | None = None,

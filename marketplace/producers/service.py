@@ -18,6 +18,7 @@ from marketplace.auth.roles import grant_role, has_role
 from marketplace.catalog.cache import bump
 from marketplace.config import Settings
 from marketplace.core import security
+from marketplace.core.status import Lifecycle
 from marketplace.errors import (
     Conflict,
     Forbidden,
@@ -42,11 +43,12 @@ from marketplace.models import (
 from marketplace.notifications.service import queue_email
 from marketplace.producers.schemas import GroupApply, GroupUpdate, PayoutDestinationIn
 
-TRANSITIONS = {
+# Every move is an admin's: verify an applied group, suspend (with a reason), reinstate.
+GROUP_STATUS = Lifecycle(ProducerGroup, "producer_group", {
     GroupStatus.APPLIED: {GroupStatus.VERIFIED},
     GroupStatus.VERIFIED: {GroupStatus.SUSPENDED},
     GroupStatus.SUSPENDED: {GroupStatus.VERIFIED},
-}
+})
 INVITATION_DAYS = 14
 
 
@@ -207,20 +209,16 @@ def transition(*, session: Session, actor: User, group: ProducerGroup, to: Group
                reason: str = "") -> ProducerGroup:
     """Verify, suspend or reinstate a group (admins only), audited with the reason."""
     _require_admin(session, actor)
-    current = GroupStatus(group.status)
-    if to not in TRANSITIONS.get(current, set()):
-        raise InvalidTransition()
+    current = group.status
+    GROUP_STATUS.check(current, to)
     if to == GroupStatus.SUSPENDED and not reason.strip():
         raise ValidationFailed({"reason": _("Give a reason for the suspension.")})
-    group.status = to
-    group.updated_at = utcnow()
-    if to == GroupStatus.VERIFIED and group.verified_at is None:
-        group.verified_at = utcnow()
-    session.add(group)
+    values = {"verified_at": group.verified_at or utcnow()} if to == GroupStatus.VERIFIED else {}
     action = {GroupStatus.VERIFIED: "verified" if current == GroupStatus.APPLIED
               else "reinstated", GroupStatus.SUSPENDED: "suspended"}[to]
-    audit.record(session=session, actor=actor, entity_type="producer_group", entity_id=group.id,
-                 action=action, from_state=current, to_state=to, reason=reason or None)
+    if not GROUP_STATUS.change(session, group, to, actor=actor, action=action,
+                               reason=reason or None, values=values):
+        raise InvalidTransition()  # another admin moved it meanwhile
     _sync_products(session, group)
     bump(session=session)
     return group

@@ -1,12 +1,7 @@
 """The accounts API: problem+json errors, bearer tokens, throttling."""
 
 from tests.factories import DEFAULT_PASSWORD, create_user
-
-
-def token_for(client, email, password=DEFAULT_PASSWORD):
-    response = client.post("/api/v1/auth/token", data={"username": email, "password": password})
-    assert response.status_code == 200, response.text
-    return response.json()["access_token"]
+from tests.helpers.api import token_for
 
 
 def test_sign_up_is_accepted_and_the_account_waits_for_verification(client, session):

@@ -8,9 +8,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from marketplace.models import User, UserSession, utcnow
-from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD, create_user
-from tests.helpers import delivered_mail, form_post, link_in, login
+from tests.helpers import csrf_from, delivered_mail, form_post, link_in, login
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like "

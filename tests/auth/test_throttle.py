@@ -149,7 +149,7 @@ def test_behind_a_trusted_proxy_each_forwarded_client_counts_alone(app, session,
 
 
 def test_a_burst_of_simultaneous_guesses_gets_no_more_tries(live_server, session, settings):
-    from tests.concurrency import ANSWER_WITHIN, browsers, race
+    from tests.helpers.concurrency import ANSWER_WITHIN, browsers, race
 
     create_user(session, email="burst@example.com")
     clients = browsers(live_server, 12)

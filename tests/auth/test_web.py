@@ -1,9 +1,8 @@
 """Account pages as a browser without JavaScript uses them (forms, cookies, redirects)."""
 
 from marketplace.models import User
-from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD, create_user
-from tests.helpers import delivered_mail, form_post, link_in, login
+from tests.helpers import csrf_from, delivered_mail, form_post, link_in, login
 
 
 def test_signup_verify_login_logout(client, engine, settings, session):

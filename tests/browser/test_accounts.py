@@ -4,52 +4,17 @@ switching to Khmer, and forms that keep what was typed when something is wrong."
 import re
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.factories import DEFAULT_PASSWORD, create_user
 from tests.helpers import delivered_mail, link_in
+from tests.helpers.browser import LOGOUT_BUTTON, fill, submit, wait
 
 pytestmark = pytest.mark.browser
 
-WAIT_SECONDS = 10
 KHMER = re.compile("[\u1780-\u17ff]")
-LOGOUT_BUTTON = (By.CSS_SELECTOR, 'header form[action="/auth/logout"] button[type="submit"]')
 LOGIN_LINK = (By.CSS_SELECTOR, 'header a[href="/auth/login"]')
-
-
-def wait(browser):
-    return WebDriverWait(browser, WAIT_SECONDS)
-
-
-def _replaced(old_html) -> bool:
-    try:
-        old_html.is_enabled()
-    except StaleElementReferenceException:
-        return True
-    return False
-
-
-def submit(browser, button) -> None:
-    """Click a submit button and wait until the browser has loaded the next page.
-
-    While Chromium swaps documents, chromedriver may answer a call on the old page with a
-    generic "Node with given id does not belong to the document" instead of a stale element:
-    such answers are retried rather than failing the test.
-    """
-    page = browser.find_element(By.TAG_NAME, "html")
-    button.click()
-    WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=(WebDriverException,)).until(
-        lambda b: _replaced(page)
-        and b.execute_script("return document.readyState") == "complete")
-
-
-def fill(browser, field_id: str, value: str) -> None:
-    field = browser.find_element(By.ID, field_id)
-    field.clear()
-    field.send_keys(value)
 
 
 def main_button(browser):

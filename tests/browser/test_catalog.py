@@ -8,8 +8,18 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from marketplace.i18n import usd_to_khr
-from tests.browser.test_accounts import LOGOUT_BUTTON, fill, submit, wait
-from tests.factories import DEFAULT_PASSWORD, create_group, create_product, create_user, png_bytes
+from tests.factories import create_group, create_product, create_user
+from tests.helpers.browser import (
+    button,
+    fill,
+    flash_text,
+    image_loaded,
+    log_in,
+    log_out,
+    response_status,
+    submit,
+    write_photo,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -23,54 +33,8 @@ ADDRESS = (("province_code", "16"), ("district_code", "1601"), ("commune_code", 
            ("village_code", "16010102"))
 
 
-# -- helpers shared with test_seal.py ---------------------------------------------------------
-
-def log_in(browser, live_server: str, email: str, password: str = DEFAULT_PASSWORD) -> None:
-    browser.get(f"{live_server}/auth/login")
-    fill(browser, "f-email", email)
-    fill(browser, "f-password", password)
-    submit(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type='submit']"))
-    assert browser.find_elements(*LOGOUT_BUTTON), \
-        f"{email} is not logged in: {flash_text(browser) or browser.current_url}"
-
-
-def log_out(browser) -> None:
-    submit(browser, browser.find_element(*LOGOUT_BUTTON))
-    assert not browser.find_elements(*LOGOUT_BUTTON)
-
-
-def button(browser, label: str, scope=None):
-    """The submit button whose visible text is ``label`` (inside ``scope`` if given)."""
-    root = scope or browser.find_element(By.ID, "main")
-    return root.find_element(
-        By.XPATH, f".//button[@type='submit'][normalize-space()='{label}']")
-
-
-def flash_text(browser) -> str:
-    return " ".join(f.text for f in browser.find_elements(By.CSS_SELECTOR, "main .flash"))
-
-
-def response_status(browser) -> int:
-    """The HTTP status of the page the browser shows (Navigation Timing Level 2)."""
-    return browser.execute_script(
-        "return performance.getEntriesByType('navigation')[0].responseStatus")
-
-
-def image_loaded(browser, image) -> bool:
-    """Wait until ``image`` has loaded and return whether it decoded to real pixels."""
-    wait(browser).until(lambda b: b.execute_script("return arguments[0].complete", image))
-    return browser.execute_script("return arguments[0].naturalWidth", image) > 0
-
-
 def choose(browser, field_id: str, value: str) -> None:
     Select(browser.find_element(By.ID, field_id)).select_by_value(value)
-
-
-def write_photo(tmp_path, name: str, width: int = 800, height: int = 600,
-                color=(180, 90, 40)) -> str:
-    path = tmp_path / name
-    path.write_bytes(png_bytes(width, height, color=color))
-    return str(path)
 
 
 # -- the flow ---------------------------------------------------------------------------------

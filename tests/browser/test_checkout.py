@@ -7,21 +7,16 @@ must still balance. A declined card keeps the order and the pieces held for the 
 import pytest
 from sqlmodel import select
 
-from marketplace.checkout import pricing
 from marketplace.i18n import usd_to_khr
 from marketplace.models import Fulfilment, Order, OrderLine, Product, StockReservation
 from marketplace.orders import service as orders
-from marketplace.payments import ledger
+from marketplace.payments import ledger, pricing
 from tests.factories import DEFAULT_PASSWORD, create_group, create_product, create_user
-from tests.payments import conftest as payments
-from tests.payments.conftest import DECLINED_ON_CHARGE, VISA, fresh
+from tests.helpers import fresh
+from tests.helpers.payments import DECLINED_ON_CHARGE, VISA
 
-# The payments fixtures: the app on a real port, localstripe delivering its signed webhooks
-# to it for the test, and the SDK pointed at localstripe (acting as Stripe's dashboard).
-live_app = payments.live_app
-stripe_webhooks = payments.stripe_webhooks
-stripe_api = payments.stripe_api
-
+# localstripe delivers its signed webhooks to the live server for each test (the fixtures are
+# in tests/fixtures/stripe.py), and ``stripe_api`` acts as Stripe's dashboard.
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("stripe_webhooks")]
 
 WAIT = 10.0  # seconds for one page or one script to answer
@@ -184,7 +179,7 @@ def order_of(session, number: str) -> Order:
 
 # --- the whole purchase ---------------------------------------------------------------------
 
-def test_tourist_buys_from_two_groups_and_the_money_adds_up(browser, live_app, session,
+def test_tourist_buys_from_two_groups_and_the_money_adds_up(browser, live_server, session,
                                                             settings, stripe_api):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -199,7 +194,7 @@ def test_tourist_buys_from_two_groups_and_the_money_adds_up(browser, live_app, s
     pot = create_product(session, group=potters, title="Clay cooking pot", craft="pottery",
                          price_cents=1890, stock_on_hand=2, weight_grams=1800)
     admin = create_user(session, full_name="Dara Admin", role=["admin"])
-    base = live_app
+    base = live_server
 
     # The tourist adds one piece of each group from the product pages, then opens the cart.
     add_to_cart(browser, base, scarf)
@@ -350,13 +345,13 @@ def test_tourist_buys_from_two_groups_and_the_money_adds_up(browser, live_app, s
 
 # --- a declined card ------------------------------------------------------------------------
 
-def test_declined_card_keeps_the_order_and_the_pieces_held(browser, live_app, session,
+def test_declined_card_keeps_the_order_and_the_pieces_held(browser, live_server, session,
                                                            settings):
     from selenium.webdriver.common.by import By
 
     basket = create_product(session, title="Rattan back-basket", craft="basketry",
                             price_cents=3200, stock_on_hand=1, weight_grams=900)
-    base = live_app
+    base = live_server
     add_to_cart(browser, base, basket)
     check_out_to_phnom_penh(browser)
     submit(browser, button_named(browser, "Place order"))

@@ -9,9 +9,16 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from marketplace.certification import certificates
-from tests.browser.test_accounts import fill
-from tests.browser.test_catalog import (
+from tests.factories import (
+    add_member,
+    create_application,
+    create_group,
+    create_product,
+    create_user,
+)
+from tests.helpers.browser import (
     button,
+    fill,
     flash_text,
     image_loaded,
     log_in,
@@ -19,13 +26,6 @@ from tests.browser.test_catalog import (
     response_status,
     submit,
     write_photo,
-)
-from tests.factories import (
-    add_member,
-    create_application,
-    create_group,
-    create_product,
-    create_user,
 )
 
 pytestmark = pytest.mark.browser

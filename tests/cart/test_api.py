@@ -4,8 +4,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from marketplace.models import CartLine, Product
-from tests.auth.test_api import token_for
 from tests.factories import create_group, create_product, create_user
+from tests.helpers.api import token_for
 
 API = "/api/v1"
 

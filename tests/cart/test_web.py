@@ -6,9 +6,8 @@ import pytest
 from sqlmodel import select
 
 from marketplace.models import Cart, CartLine, Product
-from tests.conftest import csrf_from
 from tests.factories import create_product, create_user
-from tests.helpers import form_post, login
+from tests.helpers import csrf_from, form_post, login
 
 
 def _fresh(session):

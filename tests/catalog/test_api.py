@@ -9,8 +9,8 @@ from sqlalchemy import event
 
 from marketplace.catalog.cache import bump
 from marketplace.models import Product, ProductImage, ProductVariant, utcnow
-from tests.auth.test_api import token_for
 from tests.factories import add_member, create_group, create_product, create_user, png_bytes
+from tests.helpers.api import token_for
 
 
 def bearer(client, user) -> dict:

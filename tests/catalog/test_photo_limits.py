@@ -17,8 +17,8 @@ from marketplace.config import BASE_DIR
 from marketplace.errors import ValidationFailed
 from marketplace.media import images
 from marketplace.models import ProductImage
-from tests.auth.test_api import token_for
 from tests.factories import add_member, create_group, create_product
+from tests.helpers.api import token_for
 
 MB = 1024 * 1024
 

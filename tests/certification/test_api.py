@@ -9,7 +9,6 @@ from sqlmodel import select
 
 from marketplace.certification import review, signing
 from marketplace.models import Certificate, CertificationApplication, Complaint, User
-from tests.auth.test_api import token_for
 from tests.factories import (
     add_member,
     create_application,
@@ -19,6 +18,7 @@ from tests.factories import (
     pass_everything,
     png_bytes,
 )
+from tests.helpers.api import token_for
 
 APPLY = {
     "materials": "Rattan cut by hand in O'Yadav; natural black dye from ebony fruit",

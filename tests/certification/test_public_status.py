@@ -51,12 +51,12 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_seal_that_is_not_valid_has_no_hang_tag_or_qr_code(case, session, storage, settings,
-                                                            browser):
+                                                            signed_in):
     certificate = issue_certificate(session, storage, settings)
     number = certificate.number
-    client = browser()
+    client = signed_in()
     assert client.get(f"/seal/{number}/tag").status_code == 200  # printable while valid
-    leader = browser(session.get(User, session.get(
+    leader = signed_in(session.get(User, session.get(
         CertificationApplication, certificate.application_id).created_by_id))
     dashboard = f"/dashboard/seal/{certificate.application_id}"
     assert f'href="/seal/{number}/tag"' in leader.get(dashboard).text
@@ -70,7 +70,7 @@ def test_a_seal_that_is_not_valid_has_no_hang_tag_or_qr_code(case, session, stor
     assert "can no longer be printed" in words or "cannot be printed" in words
     assert f'href="/seal/{number}"' in tag.text  # to the certificate page, which says more
     assert "qr.svg" not in tag.text
-    khmer = browser()
+    khmer = signed_in()
     khmer.cookies.set("lang", "km")
     in_khmer = khmer.get(f"/seal/{number}/tag")
     assert in_khmer.status_code == status_code and 'lang="km"' in in_khmer.text

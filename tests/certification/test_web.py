@@ -14,7 +14,6 @@ from marketplace.models import (
     CriteriaSet,
     User,
 )
-from tests.conftest import csrf_from
 from tests.factories import (
     add_member,
     create_application,
@@ -25,7 +24,7 @@ from tests.factories import (
     pass_everything,
     png_bytes,
 )
-from tests.helpers import form_post, login
+from tests.helpers import csrf_from, form_post, login
 
 
 def _post(client, url: str, data: dict | None = None, **kwargs):
@@ -55,11 +54,11 @@ APPLICATION_FORM = {
 
 # -- producer side ----------------------------------------------------------------------------
 
-def test_a_group_member_applies_adds_photos_and_submits(session, browser):
+def test_a_group_member_applies_adds_photos_and_submits(session, signed_in):
     group = create_group(session)
     product = create_product(session, group=group, title="Kreung back-basket")
     member = add_member(session, group)
-    client = browser(member)
+    client = signed_in(member)
 
     page = client.get("/dashboard/seal/new")
     assert page.status_code == 200
@@ -98,10 +97,10 @@ def test_a_group_member_applies_adds_photos_and_submits(session, browser):
     assert f"/dashboard/seal/{application.id}" in listing.text
 
 
-def test_a_bad_step_method_is_shown_with_what_was_typed(session, browser):
+def test_a_bad_step_method_is_shown_with_what_was_typed(session, signed_in):
     group = create_group(session)
     product = create_product(session, group=group)
-    client = browser(session.get(User, group.leader_id))
+    client = signed_in(session.get(User, group.leader_id))
     response = form_post(client, "/dashboard/seal/new", f"/dashboard/seal/new?group_id={group.id}",
                          {**APPLICATION_FORM, "steps": "weaving | loom", "price": "12.345",
                           "product_ids": [str(product.id)]})
@@ -114,12 +113,12 @@ def test_a_bad_step_method_is_shown_with_what_was_typed(session, browser):
     assert session.exec(select(CertificationApplication)).first() is None
 
 
-def test_a_product_with_an_open_application_is_refused_on_the_form(session, storage, browser):
+def test_a_product_with_an_open_application_is_refused_on_the_form(session, storage, signed_in):
     group = create_group(session)
     product = create_product(session, group=group)
     open_one = create_application(session, storage, group=group, products=[product],
                                   submitted=False)
-    client = browser(session.get(User, group.leader_id))
+    client = signed_in(session.get(User, group.leader_id))
     page = client.get(f"/dashboard/seal/new?group_id={group.id}")
     assert f"/dashboard/seal/{open_one.id}" in page.text
     response = form_post(client, "/dashboard/seal/new", f"/dashboard/seal/new?group_id={group.id}",
@@ -132,10 +131,10 @@ def test_a_product_with_an_open_application_is_refused_on_the_form(session, stor
 
 # -- officer side -----------------------------------------------------------------------------
 
-def test_an_officer_reviews_through_the_forms_and_the_seal_is_valid(session, storage, browser):
+def test_an_officer_reviews_through_the_forms_and_the_seal_is_valid(session, storage, signed_in):
     application = create_application(session, storage)
     officer = create_user(session, role=["officer"])
-    client = browser(officer)
+    client = signed_in(officer)
 
     queue = client.get("/officer/queue")
     assert f"/officer/applications/{application.id}" in queue.text
@@ -170,7 +169,7 @@ def test_an_officer_reviews_through_the_forms_and_the_seal_is_valid(session, sto
     public = client.get(f"/seal/{certificate.number}")
     assert "This seal is valid" in public.text
     assert "Valid" in public.text
-    leader = browser(session.get(User, session.get(
+    leader = signed_in(session.get(User, session.get(
         CertificationApplication, application.id).created_by_id))
     mine = leader.get(f"/dashboard/seal/{application.id}")
     assert certificate.number in mine.text
@@ -178,11 +177,11 @@ def test_an_officer_reviews_through_the_forms_and_the_seal_is_valid(session, sto
     assert "fine work" in mine.text  # the officers' assessments
 
 
-def test_a_second_decision_says_another_officer_decided(session, storage, settings, browser):
+def test_a_second_decision_says_another_officer_decided(session, storage, settings, signed_in):
     application = create_application(session, storage)
     first = create_user(session, role=["officer"])
     second = create_user(session, role=["officer"])
-    client = browser(second)
+    client = signed_in(second)
     page_url = f"/officer/applications/{application.id}"
     token = csrf_from(client.get(page_url).text)  # the second officer has the page open
     review.decide(session=session, settings=settings, actor=first, application=application,
@@ -197,29 +196,29 @@ def test_a_second_decision_says_another_officer_decided(session, storage, settin
     assert session.get(CertificationApplication, application.id).status == "rejected"
 
 
-def test_an_officer_from_the_applying_group_gets_403(session, storage, browser):
+def test_an_officer_from_the_applying_group_gets_403(session, storage, signed_in):
     group = create_group(session)
     officer = add_member(session, group, create_user(session, role=["officer"]))
     application = create_application(session, storage, group=group)
-    response = browser(officer).get(f"/officer/applications/{application.id}")
+    response = signed_in(officer).get(f"/officer/applications/{application.id}")
     assert response.status_code == 403
     assert "another officer must review" in response.text
 
 
-def test_the_queue_is_for_officers_only(session, browser, client):
+def test_the_queue_is_for_officers_only(session, signed_in, client):
     producer = create_user(session, role=["producer"])
-    assert browser(producer).get("/officer/queue").status_code == 403
+    assert signed_in(producer).get("/officer/queue").status_code == 403
     assert client.get("/officer/queue").status_code == 303  # anonymous: log in first
     officer = create_user(session, role=["officer"])
-    page = browser(officer).get("/officer/queue")
+    page = signed_in(officer).get("/officer/queue")
     assert page.status_code == 200
     assert 'href="/officer/queue"' in page.text  # the header link for officers
 
 
-def test_a_revoked_seal_shows_revoked_with_its_reason(session, storage, settings, browser):
+def test_a_revoked_seal_shows_revoked_with_its_reason(session, storage, settings, signed_in):
     certificate = issue_certificate(session, storage, settings)
     officer = create_user(session, role=["officer"])
-    client = browser(officer)
+    client = signed_in(officer)
     url = f"/officer/certificates/{certificate.number}/status"
     missing = _post(client, url, {"action": "revoke", "reason": ""})
     assert missing.status_code == 422
@@ -234,7 +233,7 @@ def test_a_revoked_seal_shows_revoked_with_its_reason(session, storage, settings
     assert qr.status_code == 410
 
 
-def test_complaints_reach_the_officers(session, storage, settings, browser, client):
+def test_complaints_reach_the_officers(session, storage, settings, signed_in, client):
     certificate = issue_certificate(session, storage, settings)
     url = f"/seal/{certificate.number}"
     short = form_post(client, url, f"{url}/complaint", {"reason": "bad", "contact": "x@y"})
@@ -245,7 +244,7 @@ def test_complaints_reach_the_officers(session, storage, settings, browser, clie
     assert sent.status_code == 303
     assert "Thank you" in client.get(url).text
 
-    officer_client = browser(create_user(session, role=["officer"]))
+    officer_client = signed_in(create_user(session, role=["officer"]))
     page = officer_client.get("/officer/complaints")
     assert "Sold as handmade but it is printed" in page.text
     complaint_id = re.search(r"/officer/complaints/(\d+)/close", page.text).group(1)
@@ -357,9 +356,9 @@ def test_the_public_key_and_how_to_verify_offline(client, settings):
 
 # -- administrators ---------------------------------------------------------------------------
 
-def test_an_admin_publishes_a_new_criteria_version(session, browser):
+def test_an_admin_publishes_a_new_criteria_version(session, signed_in):
     admin = create_user(session, role=["admin"])
-    client = browser(admin)
+    client = signed_in(admin)
     page = client.get("/admin/criteria")
     assert "Respect for the environment" in page.text
     broken = _post(client, "/admin/criteria", {"items": '[{"key": "environment",'})
@@ -373,14 +372,14 @@ def test_an_admin_publishes_a_new_criteria_version(session, browser):
     assert published.status_code == 303
     assert "Criteria version 2 is published." in client.get("/admin/criteria").text
     officer = create_user(session, role=["officer"])
-    assert browser(officer).get("/admin/criteria").status_code == 403
+    assert signed_in(officer).get("/admin/criteria").status_code == 403
 
 
-def test_the_seal_pages_render_in_khmer(session, storage, settings, browser):
+def test_the_seal_pages_render_in_khmer(session, storage, settings, signed_in):
     certificate = issue_certificate(session, storage, settings)
     application = create_application(session, storage)
-    officer = browser(create_user(session, role=["officer", "admin"]))
-    leader = browser(session.get(User, session.get(
+    officer = signed_in(create_user(session, role=["officer", "admin"]))
+    leader = signed_in(session.get(User, session.get(
         CertificationApplication, application.id).created_by_id))
     for client, url in ((officer, "/seal"), (officer, f"/seal/{certificate.number}"),
                         (officer, f"/seal/{certificate.number}/tag"), (officer, "/seal/about"),
@@ -398,7 +397,7 @@ def test_the_seal_pages_render_in_khmer(session, storage, settings, browser):
 
 
 def test_a_group_reads_the_requested_changes_edits_and_sends_again(session, storage, settings,
-                                                                   browser):
+                                                                   signed_in):
     application = create_application(session, storage)
     officer = create_user(session, role=["officer"])
     review.assess(session=session, actor=officer, application=application,
@@ -406,7 +405,7 @@ def test_a_group_reads_the_requested_changes_edits_and_sends_again(session, stor
     review.decide(session=session, settings=settings, actor=officer, application=application,
                   decision="request_changes", note="Show the makers at work")
     session.commit()
-    leader = browser(session.get(User, application.created_by_id))
+    leader = signed_in(session.get(User, application.created_by_id))
     url = f"/dashboard/seal/{application.id}"
     page = leader.get(url)
     assert "Show the makers at work" in page.text
@@ -419,12 +418,12 @@ def test_a_group_reads_the_requested_changes_edits_and_sends_again(session, stor
     again = session.get(CertificationApplication, application.id)
     assert (again.status, again.round, again.story) == ("submitted", 2, "Made by five families")
     assert again.steps[1] == {"step": "sewing straps", "method": "machine"}
-    review_page = browser(officer).get(f"/officer/applications/{application.id}")
+    review_page = signed_in(officer).get(f"/officer/applications/{application.id}")
     assert "Earlier review rounds" in review_page.text
 
 
 def test_two_officers_decide_at_once_through_the_pages(session, storage, live_server):
-    from tests.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race, report
+    from tests.helpers.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race, report
 
     application = create_application(session, storage)
     officers = [create_user(session, role=["officer"]) for _ in range(2)]

@@ -5,9 +5,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from marketplace.models import Order, Product
-from tests.checkout.test_web import fill_cart, place, review
-from tests.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race, report
 from tests.factories import create_product
+from tests.helpers.checkout import fill_cart, place, review
+from tests.helpers.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race, report
 
 BUYERS = 10
 PIECES = 3

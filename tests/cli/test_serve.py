@@ -17,10 +17,10 @@ import pytest
 from marketplace.certification import review
 from marketplace.media.storage import LocalStorage
 from marketplace.models import Order, OutboxMessage, utcnow
-from tests.conftest import answers
 from tests.factories import create_application, create_product, create_user, pass_everything
 from tests.helpers import wait_for
-from tests.payments.conftest import place
+from tests.helpers.payments import place
+from tests.helpers.server import answers
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,10 +19,10 @@ from marketplace.config import Settings
 from marketplace.integrations.stripe import localstripe as server
 from marketplace.models import StripeEvent
 from marketplace.ops import alembic_config
-from tests.conftest import answers
 from tests.factories import create_product
 from tests.helpers import wait_for
-from tests.payments.conftest import card, charge, place, reload
+from tests.helpers.payments import card, charge, place, reload
+from tests.helpers.server import answers
 
 
 def _dev_settings(settings: Settings, base_url: str, database_url: str, var_dir) -> Settings:

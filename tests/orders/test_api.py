@@ -2,56 +2,15 @@
 and producer groups moving their paid parcels on."""
 
 import threading
-from dataclasses import asdict
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func
-from sqlmodel import select
 
-from marketplace.models import Cart, Order, Product, StockReservation
+from marketplace.models import Product
 from marketplace.orders import service as orders
-from tests.auth.test_api import token_for
-from tests.factories import add_member, address, create_group, create_product, create_user
+from tests.factories import add_member, create_group, create_product, create_user
 from tests.helpers import delivered_mail
-
-API = "/api/v1"
-
-
-def bearer(client, user) -> dict:
-    return {"Authorization": f"Bearer {token_for(client, user.email)}"}
-
-
-def fields(response) -> dict:
-    assert response.headers["content-type"] == "application/problem+json", response.text
-    return {e["field"]: e["message"] for e in response.json()["errors"]}
-
-
-def cart_of(client, items, headers=None) -> str:
-    """A cart made through the API holding (product, quantity) items; its token."""
-    token = client.post(f"{API}/carts", headers=headers or {}).json()["token"]
-    for product, quantity in items:
-        response = client.post(f"{API}/carts/{token}/lines", headers=headers or {},
-                               json={"product_id": product.id, "quantity": quantity})
-        assert response.status_code == 200, response.text
-    return token
-
-
-def order_body(token: str, **overrides) -> dict:
-    return {**asdict(address()), "cart_token": token, **overrides}
-
-
-def place(client, token, key="key-1", headers=None, **overrides):
-    return client.post(f"{API}/orders", json=order_body(token, **overrides),
-                       headers={"Idempotency-Key": key, **(headers or {})})
-
-
-def counts(session) -> tuple[int, int]:
-    """(orders, stock reservations): failures must leave both as they were."""
-    session.rollback()  # end the snapshot: see what the app committed
-    session.expire_all()
-    return (session.exec(select(func.count()).select_from(Order)).one(),
-            session.exec(select(func.count()).select_from(StockReservation)).one())
+from tests.helpers.api import API, bearer, cart_of, counts, fields, order_body, place
 
 
 def allocated(session, product) -> int:
@@ -215,13 +174,22 @@ def test_only_the_buyer_reads_an_order(client, session):
     buyer, stranger = create_user(session), create_user(session)
     product = create_product(session, stock_on_hand=10)
     anonymous_cart = cart_of(client, [(product, 1)])
-    anonymous = place(client, anonymous_cart).json()["number"]
+    placed = place(client, anonymous_cart).json()
+    anonymous, key = placed["number"], placed["access_token"]
     auth = bearer(client, buyer)
     mine = place(client, cart_of(client, [(product, 2)], headers=auth), headers=auth).json()
+    assert mine["access_token"] is None  # an account's order: its account opens it
     url = f"{API}/orders/{anonymous}"
-    assert client.get(url, headers={"X-Cart-Token": anonymous_cart}).status_code == 200
+    assert client.get(url, headers={"X-Order-Token": key}).status_code == 200
     assert client.get(url).status_code == 404
-    assert client.get(url, headers={"X-Cart-Token": "guess"}).status_code == 404
+    assert client.get(url, headers={"X-Order-Token": "guess"}).status_code == 404
+    assert client.get(url, headers={"X-Order-Token": key + "x"}).status_code == 404
+    assert client.get(url, headers={"X-Cart-Token": anonymous_cart}).status_code == 404
+    other = place(client, cart_of(client, [(product, 1)]), key="key-2").json()
+    assert client.get(f"{API}/orders/{other['number']}",  # one order's key opens only it
+                      headers={"X-Order-Token": key}).status_code == 404
+    admin = bearer(client, create_user(session, role=["admin"]))
+    assert client.get(url, headers=admin).status_code == 200  # staff
     assert client.get(url, headers=bearer(client, stranger)).status_code == 404
     own = client.get(f"{API}/orders/{mine['number']}", headers=auth)
     assert own.status_code == 200 and own.json()["lines"][0]["quantity"] == 2
@@ -314,8 +282,10 @@ def test_parcel_moves_to_delivered_and_the_buyer_sees_tracking(client, session, 
     assert mail and mail[0]["To"] == "alex@example.com"
     assert client.post(url, json={"status": "delivered"}, headers=auth).status_code == 200
     order = orders.get_by_number(session=session, number=number)
-    token = session.get(Cart, order.cart_id).token
-    seen = client.get(f"{API}/orders/{number}", headers={"X-Cart-Token": token}).json()
+    from marketplace.orders.access import token_for
+
+    seen = client.get(f"{API}/orders/{number}",
+                      headers={"X-Order-Token": token_for(settings, order)}).json()
     assert seen["status"] == "paid"
     mine = [f for f in seen["fulfilments"] if f["group_name"] == "Kuy Weavers"][0]
     assert (mine["status"], mine["carrier"], mine["tracking_number"]) == \

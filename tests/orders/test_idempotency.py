@@ -6,10 +6,10 @@ import httpx
 from sqlmodel import select
 
 from marketplace.models import Order
-from tests.checkout.test_web import fill_cart, place_form, review
-from tests.concurrency import ANSWER_WITHIN, HealthProbe, race
 from tests.factories import cart_with, create_product, create_user
-from tests.orders.test_api import API, bearer, cart_of, counts, order_body, place
+from tests.helpers.api import API, bearer, cart_of, counts, order_body, place
+from tests.helpers.checkout import fill_cart, place_form, review
+from tests.helpers.concurrency import ANSWER_WITHIN, HealthProbe, race
 
 KEY = "order-2b7e1c"
 

@@ -9,15 +9,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from marketplace.checkout import service as checkout
 from marketplace.models import Order, Product, utcnow
 from marketplace.orders import service as orders
 from marketplace.orders.unpaid import TooManyUnpaidOrders
-from tests.checkout.test_web import fill_cart, place, review
-from tests.concurrency import ANSWER_WITHIN, race
 from tests.factories import address, cart_with, create_product, create_user
 from tests.helpers import form_post
-from tests.orders.test_api import API, cart_of, counts, order_body
-from tests.orders.test_api import place as api_place
+from tests.helpers.api import API, cart_of, counts, order_body
+from tests.helpers.api import place as api_place
+from tests.helpers.checkout import fill_cart, place, review
+from tests.helpers.concurrency import ANSWER_WITHIN, race
 
 
 def _fresh(session):
@@ -35,7 +36,8 @@ def test_a_cart_holds_at_most_the_limit_then_429_says_what_to_do(client, session
     assert settings.max_unpaid_orders == 3
     product = create_product(session, stock_on_hand=10)
     token = cart_of(client, [(product, 1)])
-    numbers = [api_place(client, token, key=f"k{n}").json()["number"] for n in range(3)]
+    placed = [api_place(client, token, key=f"k{n}").json() for n in range(3)]
+    numbers = [order["number"] for order in placed]
 
     refused = api_place(client, token, key="k3")
     assert refused.status_code == 429, refused.text
@@ -51,7 +53,7 @@ def test_a_cart_holds_at_most_the_limit_then_429_says_what_to_do(client, session
 
     # cancelling one makes room; its stock comes back
     cancelled = client.post(f"{API}/orders/{numbers[0]}/cancel",
-                            headers={"X-Cart-Token": token})
+                            headers={"X-Order-Token": placed[0]["access_token"]})
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     _fresh(session)
     assert session.get(Product, product.id).stock_allocated == 2
@@ -74,11 +76,11 @@ def test_an_account_holds_at_most_the_limit_across_carts(session, settings):
     buyer = create_user(session, email="buyer@example.com")
     product = create_product(session, stock_on_hand=10)
     for _ in range(3):
-        orders.place_order(session=session, settings=settings, user=buyer, address=address(),
+        checkout.place_order(session=session, settings=settings, user=buyer, address=address(),
                            cart=cart_with(session, [(product, 1)], user=buyer))
         session.commit()
     with pytest.raises(TooManyUnpaidOrders) as refused:
-        orders.place_order(session=session, settings=settings, user=buyer, address=address(),
+        checkout.place_order(session=session, settings=settings, user=buyer, address=address(),
                            cart=cart_with(session, [(product, 1)], user=buyer))
     assert len(refused.value.unpaid) == 3
 
@@ -100,18 +102,20 @@ def test_a_client_address_holds_at_most_its_limit(client, session, monkeypatch, 
 
 def test_cancel_is_only_for_the_buyer_and_only_while_unpaid(app, client, session, settings):
     token = cart_of(client, [(create_product(session, stock_on_hand=10), 1)])
-    number = api_place(client, token, key="k0").json()["number"]
+    placed = api_place(client, token, key="k0").json()
+    number, key = placed["number"], placed["access_token"]
     assert client.post(f"{API}/orders/{number}/cancel").status_code == 404
     other = cart_of(client, [(create_product(session), 1)])
+    other_key = api_place(client, other, key="k1").json()["access_token"]
     assert client.post(f"{API}/orders/{number}/cancel",
-                       headers={"X-Cart-Token": other}).status_code == 404
+                       headers={"X-Order-Token": other_key}).status_code == 404
     with TestClient(app, follow_redirects=False) as stranger:
         assert stranger.post(f"/orders/{number}/cancel").status_code == 403  # no CSRF token
     assert _unpaid(session)[0].number == number
 
     orders.mark_paid(session=session, settings=settings, order=_unpaid(session)[0])
     session.commit()
-    paid = client.post(f"{API}/orders/{number}/cancel", headers={"X-Cart-Token": token})
+    paid = client.post(f"{API}/orders/{number}/cancel", headers={"X-Order-Token": key})
     assert paid.status_code == 409 and paid.json()["type"].endswith("/invalid-transition")
 
 
@@ -189,13 +193,15 @@ def test_an_order_being_charged_cannot_be_cancelled(client, session):
     from marketplace.models import PaymentAttempt
 
     token = cart_of(client, [(create_product(session, stock_on_hand=10), 1)])
-    number = api_place(client, token, key="k-charging").json()["number"]
+    placed = api_place(client, token, key="k-charging").json()
+    number = placed["number"]
     order = _unpaid(session)[0]
     session.add(PaymentAttempt(order_id=order.id, idempotency_key="attempt-under-way",
                                payment_method="pm_card_visa", status="created",
                                intent_id="pi_under_way", intent_status="requires_confirmation"))
     session.commit()
-    response = client.post(f"{API}/orders/{number}/cancel", headers={"X-Cart-Token": token})
+    response = client.post(f"{API}/orders/{number}/cancel",
+                           headers={"X-Order-Token": placed["access_token"]})
     assert response.status_code == 409
     assert response.json()["type"].endswith("/payment-in-progress")
     assert _unpaid(session)[0].number == number  # still held: the payment may finish

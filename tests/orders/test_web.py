@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import select
 
+from marketplace.checkout import service as checkout
 from marketplace.models import (
     Fulfilment,
     Order,
@@ -16,9 +17,9 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.orders import service as orders
-from tests.checkout.test_web import fill_cart, place, review
 from tests.factories import address, cart_with, create_group, create_product, create_user
 from tests.helpers import delivered_mail, form_post, login
+from tests.helpers.checkout import fill_cart, place, review
 
 
 def _fresh(session):
@@ -29,7 +30,7 @@ def _fresh(session):
 def paid_order(session, settings, items, user=None, **address_fields):
     """An order placed from a cart of (product, quantity) and paid (as the webhook would)."""
     cart = cart_with(session, items, user=user)
-    order, _created = orders.place_order(session=session, settings=settings, cart=cart,
+    order, _created = checkout.place_order(session=session, settings=settings, cart=cart,
                                          user=user, address=address(**address_fields))
     orders.mark_paid(session=session, settings=settings, order=order)
     session.commit()
@@ -115,7 +116,7 @@ def test_producer_accepts_packs_and_ships_with_tracking(app, client, session, se
     order = paid_order(session, settings, [(product, 1)], user=buyer,
                        email="buyer@example.com", full_name="Lina Buyer")
     unpaid_cart = cart_with(session, [(product, 1)])
-    orders.place_order(session=session, settings=settings, cart=unpaid_cart, user=None,
+    checkout.place_order(session=session, settings=settings, cart=unpaid_cart, user=None,
                        address=address(full_name="Not Paid Yet"))
     session.commit()
     fulfilment = orders.fulfilments_of(session=session, order_id=order.id)[0]
@@ -174,7 +175,7 @@ def test_admin_searches_orders(client, session, settings):
     first = paid_order(session, settings, [(create_product(session), 1)],
                        email="sophea@example.com")
     cart = cart_with(session, [(create_product(session), 1)])
-    unpaid, _ = orders.place_order(session=session, settings=settings, cart=cart, user=None,
+    unpaid, _ = checkout.place_order(session=session, settings=settings, cart=cart, user=None,
                                    address=address(email="tourist@example.org"))
     session.commit()
     login(client, "admin@example.com")
@@ -233,7 +234,7 @@ def test_admin_cancels_an_unpaid_order_and_stock_returns(client, session, settin
     create_user(session, email="admin@example.com", role=["admin"])
     product = create_product(session, stock_on_hand=4)
     cart = cart_with(session, [(product, 3)])
-    order, _ = orders.place_order(session=session, settings=settings, cart=cart, user=None,
+    order, _ = checkout.place_order(session=session, settings=settings, cart=cart, user=None,
                                   address=address())
     session.commit()
     login(client, "admin@example.com")

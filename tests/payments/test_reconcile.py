@@ -23,8 +23,9 @@ from marketplace.orders import service as orders
 from marketplace.payments import card, flows, ledger, refunds
 from marketplace.payments.gateway import GatewayUnavailable
 from tests.factories import create_product, create_user
-from tests.payments.conftest import card as card_method
-from tests.payments.conftest import fresh, pay_with_webhook, place, reload
+from tests.helpers import fresh
+from tests.helpers.payments import card as card_method
+from tests.helpers.payments import pay_with_webhook, place, reload
 
 LATER = timedelta(minutes=10)  # the worker runs after the retry delays have passed
 
@@ -216,9 +217,8 @@ def test_a_second_payment_waits_for_the_first(engine, session, settings, gateway
 
 def test_five_concurrent_html_refunds_never_exceed_what_was_paid(live_server, session, settings,
                                                                  gateway, paid):
-    from tests.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race, report
-    from tests.conftest import csrf_from
-    from tests.helpers import login
+    from tests.helpers import csrf_from, login
+    from tests.helpers.concurrency import ANSWER_WITHIN, HealthProbe, browsers, race, report
 
     order, _admin = paid
     admins = browsers(live_server, 5)
@@ -257,7 +257,7 @@ def test_five_concurrent_html_refunds_never_exceed_what_was_paid(live_server, se
 # --- refunds the processor has not finished, and refunds made at Stripe meanwhile -------------
 
 def refund_event(client, settings, kind: str, refund, order: Order):
-    from tests.payments.conftest import event, post_event
+    from tests.helpers.payments import event, post_event
 
     return post_event(client, settings, event(kind, {
         "id": refund.id, "object": "refund", "amount": refund.amount_cents,
@@ -295,7 +295,7 @@ def test_a_refund_pending_at_stripe_is_booked_only_when_it_succeeds(
 
 def test_a_refund_made_at_stripe_while_ours_is_pending_is_recorded_later(
         engine, client, session, settings, gateway, stripe_api, paid, monkeypatch):
-    from tests.payments.conftest import event, post_event
+    from tests.helpers.payments import event, post_event
 
     order, admin = paid
 

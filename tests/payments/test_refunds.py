@@ -9,14 +9,15 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from marketplace.checkout.pricing import refund_split
 from marketplace.db import transaction
 from marketplace.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from marketplace.models import LedgerTransaction, Order, Refund, User
 from marketplace.orders import service as orders
 from marketplace.payments import flows, ledger
+from marketplace.payments.pricing import refund_split
 from tests.factories import create_group, create_product, create_user
-from tests.payments.conftest import fresh, pay_with_webhook, place, reload
+from tests.helpers import fresh
+from tests.helpers.payments import pay_with_webhook, place, reload
 
 
 class Books:

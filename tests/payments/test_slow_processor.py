@@ -5,11 +5,11 @@ import time
 
 from marketplace.app import create_app
 from marketplace.models import Order
-from tests.concurrency import HealthProbe, browsers, race
-from tests.conftest import csrf_from, served
 from tests.factories import create_product, create_user
-from tests.helpers import login
-from tests.payments.conftest import card, place, reload
+from tests.helpers import csrf_from, login
+from tests.helpers.concurrency import HealthProbe, browsers, race
+from tests.helpers.payments import card, place, reload
+from tests.helpers.server import served
 
 STRIPE_DELAY = 2.5  # seconds each PaymentIntent creation takes
 PAGE_WITHIN = 1.5  # seconds a page of the site answers in meanwhile

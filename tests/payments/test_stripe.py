@@ -19,16 +19,14 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.payments import ledger
-from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD, create_group, create_product, create_user
-from tests.helpers import login, wait_for
-from tests.payments.conftest import (
+from tests.helpers import csrf_from, fresh, login, wait_for
+from tests.helpers.payments import (
     DECLINED_ON_CHARGE,
     VISA,
     card,
     charge,
     event,
-    fresh,
     pay_with_webhook,
     place,
     post_event,
@@ -316,20 +314,20 @@ def test_card_payment_end_to_end(client, session, settings, stripe_api):
 
 @pytest.mark.browser
 @pytest.mark.usefixtures("stripe_webhooks")
-def test_card_form_pays_in_a_browser(browser, live_app, session, settings):
+def test_card_form_pays_in_a_browser(browser, live_server, session, settings):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     buyer = create_user(session)
     product = create_product(session, stock_on_hand=1)
     order = place(session, settings, [(product, 1)], user=buyer)
-    browser.get(live_app + "/auth/login")
+    browser.get(live_server + "/auth/login")
     browser.find_element(By.ID, "f-email").send_keys(buyer.email)
     browser.find_element(By.ID, "f-password").send_keys(DEFAULT_PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     WebDriverWait(browser, 10).until(lambda b: "/auth/login" not in b.current_url)
 
-    browser.get(f"{live_app}/orders/{order.number}/pay")
+    browser.get(f"{live_server}/orders/{order.number}/pay")
     button = browser.find_element(By.ID, "pay-button")
     WebDriverWait(browser, 10).until(lambda b: button.is_enabled())  # pay.js and Stripe.js ran
     typed = {"number": VISA, "exp_month": "12", "exp_year": "34", "cvc": "123",

@@ -3,9 +3,9 @@
 from sqlmodel import select
 
 from marketplace.models import ProducerGroup
-from tests.auth.test_api import token_for
 from tests.factories import add_member, create_group, create_user
 from tests.helpers import delivered_mail
+from tests.helpers.api import token_for
 
 APPLY = {
     "name": "Kuoy Community Handicraft Association", "name_km": "សមាគមសិប្បកម្មសហគមន៍កួយ",

@@ -10,9 +10,8 @@ from marketplace.models import (
     ProducerGroup,
     Product,
 )
-from tests.conftest import csrf_from
 from tests.factories import add_member, create_group, create_product, create_user
-from tests.helpers import delivered_mail, form_post, link_in, login
+from tests.helpers import csrf_from, delivered_mail, form_post, link_in, login
 
 TYPED = {
     "name": "Kuoy Community Handicraft Association",

@@ -4,26 +4,9 @@ and the card fee (paid out of the commission). Integer cents, half-up rounding."
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from marketplace.core.money import proportional, share
 
-def share(amount_cents: int, basis_points: int) -> int:
-    """``amount`` x ``basis_points`` / 10,000, rounded half up to the cent."""
-    value = Decimal(amount_cents) * basis_points / 10_000
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def proportional(total: int, weights: list[int]) -> list[int]:
-    """Split ``total`` in proportion to ``weights`` exactly (largest remainder)."""
-    whole = sum(weights)
-    if whole <= 0:
-        return [0] * len(weights)
-    raw = [Decimal(total) * w / whole for w in weights]
-    parts = [int(r) for r in raw]
-    leftover = total - sum(parts)
-    order = sorted(range(len(weights)), key=lambda i: (raw[i] - parts[i], weights[i]),
-                   reverse=True)
-    for i in order[:leftover]:
-        parts[i] += 1
-    return parts
+__all__ = ["LineSplit", "card_fee", "proportional", "refund_split", "share", "split_lines"]
 
 
 @dataclass(frozen=True)

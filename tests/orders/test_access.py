@@ -5,14 +5,14 @@ expired or missing token is the same 404 as an unknown number."""
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from marketplace.checkout import service as checkout
 from marketplace.models import Order, utcnow
-from marketplace.orders import links
+from marketplace.orders import access
 from marketplace.orders import service as orders
-from tests.checkout.test_web import fill_cart, place, review
 from tests.factories import address, cart_with, create_product, create_user
 from tests.helpers import delivered_mail, link_in
+from tests.helpers.checkout import fill_cart, place, review
 
 
 def _fresh(session):
@@ -60,14 +60,14 @@ def test_tampered_expired_or_another_orders_token_is_404(app, client, session, s
     order = _guest_order(client, session, settings)
     link = _confirmation_link(session, settings, order)
     token = link.split("?token=", 1)[1]
-    other = orders.place_order(session=session, settings=settings, user=None,
+    other = checkout.place_order(session=session, settings=settings, user=None,
                                address=address(), cart=cart_with(
                                    session, [(create_product(session), 1)]))[0]
     session.commit()
 
-    old = URLSafeTimedSerializer(settings.secret_key, salt=links.PURPOSE,
-                                 signer=_signer_days_ago(settings.order_link_days + 1))
-    expired = old.dumps({"number": order.number})
+    placed_long_ago = order.model_copy(update={
+        "created_at": utcnow() - timedelta(days=settings.order_link_days + 1)})
+    expired = access.token_for(settings, placed_long_ago)  # genuine, but past its date
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     unknown = client.get("/orders/MK-2000-999999")
 
@@ -85,13 +85,13 @@ def test_tampered_expired_or_another_orders_token_is_404(app, client, session, s
 
 
 def test_the_link_opens_the_pay_page_of_an_unpaid_order(app, session, settings):
-    order, _created = orders.place_order(session=session, settings=settings, user=None,
+    order, _created = checkout.place_order(session=session, settings=settings, user=None,
                                          address=address(), cart=cart_with(
                                              session, [(create_product(session), 1)]))
     session.commit()
     with TestClient(app, follow_redirects=False) as phone:
         assert phone.get(f"/orders/{order.number}/pay").status_code == 404
-        opened = phone.get(links.order_url(settings, order).removeprefix(settings.base_url))
+        opened = phone.get(access.order_url(settings, order).removeprefix(settings.base_url))
         assert opened.status_code == 200 and "Waiting for payment." in opened.text
         pay = phone.get(f"/orders/{order.number}/pay")
         assert pay.status_code == 200 and order.number in pay.text
@@ -99,7 +99,7 @@ def test_the_link_opens_the_pay_page_of_an_unpaid_order(app, session, settings):
 
 def test_account_orders_keep_asking_for_the_account(app, session, settings):
     buyer = create_user(session, email="buyer@example.com")
-    order, _created = orders.place_order(session=session, settings=settings, user=buyer,
+    order, _created = checkout.place_order(session=session, settings=settings, user=buyer,
                                          address=address(email="buyer@example.com"),
                                          cart=cart_with(session, [(create_product(session), 1)],
                                                         user=buyer))
@@ -115,12 +115,4 @@ def _account_link(session, settings, order) -> str:
     mail = [m for m in delivered_mail(session.get_bind(), settings) if m["To"] == order.email]
     assert "opens your order in any browser" not in mail[0].get_content()
     return link_in(mail[0], "/orders/")
-
-
-def _signer_days_ago(days: int):
-    class Signer(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int((utcnow() - timedelta(days=days)).timestamp())
-
-    return Signer
 

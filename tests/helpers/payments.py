@@ -1,36 +1,21 @@
-"""Payment fixtures: the session's localstripe (tests/conftest.py starts it on first use),
-an SDK client to act as Stripe's dashboard, Stripe-style signed webhooks, the app on a real
-port so localstripe can deliver its own webhooks, and paid orders."""
+"""Paying at localstripe: card numbers, Stripe-style signed webhook events, orders placed
+and paid (the fixtures ``stripe_api``, ``gateway``, ``stripe_webhooks`` are in
+tests/fixtures/stripe.py)."""
 
 import hashlib
 import hmac
 import json
 import time
 
-import pytest
-import stripe
 from sqlmodel import select
 
-from marketplace.integrations.stripe import localstripe as localstripe_server
+from marketplace.checkout import service as checkout
 from marketplace.models import Order
-from marketplace.orders import service as orders
-from tests.browser.conftest import browser  # noqa: F401 - headless Chromium, for the card page
 from tests.factories import address, cart_with
+from tests.helpers import fresh
 
 VISA = "4242424242424242"
 DECLINED_ON_CHARGE = "4000000000000341"
-
-
-@pytest.fixture
-def stripe_api(settings, localstripe) -> stripe.StripeClient:
-    """The SDK pointed at localstripe, for what the buyer's browser or the dashboard does."""
-    return stripe.StripeClient(settings.stripe_secret_key,
-                               base_addresses={"api": settings.stripe_api_base})
-
-
-@pytest.fixture
-def gateway(app, localstripe):
-    return app.state.gateway
 
 
 def card(stripe_api, number: str = VISA) -> str:
@@ -59,9 +44,10 @@ def post_event(client, settings, payload: str, signature: str | None = None):
 
 
 def place(session, settings, items, user=None) -> Order:
-    order, _created = orders.place_order(session=session, settings=settings,
-                                         cart=cart_with(session, items, user=user), user=user,
-                                         address=address())
+    """An order placed through the checkout service for (product, quantity) items."""
+    order, _created = checkout.place_order(session=session, settings=settings,
+                                           cart=cart_with(session, items, user=user), user=user,
+                                           address=address())
     session.commit()
     return order
 
@@ -85,31 +71,6 @@ def pay_with_webhook(client, session, settings, gateway, stripe_api, order: Orde
     return intent
 
 
-def fresh(session) -> None:
-    """See what the app committed since: end the test session's transaction (on SQLite a
-    read transaction keeps its snapshot) and expire what it loaded."""
-    session.rollback()
-    session.expire_all()
-
-
 def reload(session, order: Order) -> Order:
     fresh(session)
     return session.exec(select(Order).where(Order.id == order.id)).one()
-
-
-@pytest.fixture(scope="session")
-def live_app(live_server):
-    """The session's app on a real port, so localstripe can deliver webhooks to it."""
-    return live_server
-
-
-@pytest.fixture
-def stripe_webhooks(settings, localstripe, live_app):
-    """localstripe delivers its signed events to the live app for the test's duration."""
-    time.sleep(1.2)  # events of earlier tests (sent 1 s after a charge) go nowhere first
-    localstripe_server.register_webhook(localstripe, live_app + "/api/v1/webhooks/stripe",
-                                        settings.stripe_webhook_secret, webhook_id="tests")
-    yield
-    # Point it at a closed port: localstripe has no way to unregister a webhook.
-    localstripe_server.register_webhook(localstripe, "http://127.0.0.1:9/closed",
-                                        settings.stripe_webhook_secret, webhook_id="tests")

@@ -1,4 +1,11 @@
-"""Small helpers shared by tests: log in through the form, read delivered emails."""
+"""Helpers shared by tests (plain functions, no fixtures: those are in tests/fixtures/).
+
+Here: forms with their CSRF token, logging in, delivered emails, waiting. Beside it:
+``api`` (the JSON API: tokens, carts, orders), ``checkout`` (the HTML checkout),
+``payments`` (localstripe cards, signed webhooks, paid orders), ``browser`` (Selenium),
+``catalog`` (the product form), ``concurrency`` (racing requests), ``server`` (an app on a
+real port). Rows are made by ``tests.factories``.
+"""
 
 import email
 import re
@@ -6,8 +13,15 @@ import time
 from email import policy
 
 from marketplace.notifications.delivery import deliver_pending
-from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
 
 
 def form_post(client, page_url: str, post_url: str, data: dict, **kwargs):
@@ -51,3 +65,10 @@ def wait_for(predicate, timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def fresh(session) -> None:
+    """See what the app committed since: end the test session's transaction (on SQLite a
+    read transaction keeps its snapshot) and expire what it loaded."""
+    session.rollback()
+    session.expire_all()
