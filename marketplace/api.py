@@ -8,8 +8,8 @@ from marketplace.catalog.api import router as products_router
 from marketplace.certification.api import router as certification_router
 from marketplace.certification.public_api import router as certification_public_router
 from marketplace.checkout.api import router as checkout_router
+from marketplace.integrations.stripe.api import router as stripe_router
 from marketplace.orders.api import router as orders_router
-from marketplace.payments.api import router as payments_router
 from marketplace.producers.api import router as groups_router
 
 router = APIRouter(prefix="/api/v1")
@@ -21,4 +21,4 @@ router.include_router(certification_public_router)  # after: /certifications/que
 router.include_router(carts_router)
 router.include_router(checkout_router)
 router.include_router(orders_router)
-router.include_router(payments_router)
+router.include_router(stripe_router)

@@ -10,10 +10,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from marketplace import api, ops, web
-from marketplace.catalog.cache import PageCache
 from marketplace.config import BASE_DIR, Settings, get_settings
 from marketplace.core import limits, openapi, problems
 from marketplace.core.middleware import RequestContextMiddleware
+from marketplace.core.page_cache import PageCache
 from marketplace.db import service_engine
 from marketplace.integrations.stripe import StripeGateway, csp_sources, localstripe
 from marketplace.media.serve import MediaFiles

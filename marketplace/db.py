@@ -198,7 +198,7 @@ def slot_released(request: Request) -> Iterator[None]:
     """From a plain ``def`` route: give the request's ``db_slot`` back while it waits on
     something slow outside the database (a Stripe call), and take it again after, so a slow
     processor cannot hold every slot and stall the pages. The request's session must hold
-    no connection meanwhile: commit first (``payments.flows`` does)."""
+    no connection meanwhile: commit first (``orders.flows`` does)."""
     import anyio.from_thread
 
     slot = getattr(request.state, "db_slot", None)

@@ -18,9 +18,10 @@ from sqlmodel import Session, col, select
 
 from marketplace import geo
 from marketplace.auth import roles
-from marketplace.catalog.cache import bump
 from marketplace.catalog.service import refresh_search_text
 from marketplace.core import security
+from marketplace.core.page_cache import bump
+from marketplace.core.text import slugify
 from marketplace.demo_data import photos
 from marketplace.demo_data.groups import GROUPS, GroupSpec, story_en, story_km
 from marketplace.demo_data.products import Piece, Place, demo_pieces, generated_piece
@@ -39,7 +40,7 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.producers.service import GROUP_STATUS, slugify
+from marketplace.producers.service import GROUP_STATUS
 
 DEMO_PASSWORD = "crafts-demo-2026"  # noqa: S105 - documented demo accounts, development only
 GENERATED_MARK = "-gen-"  # in the slug of every generated benchmark product

@@ -2,18 +2,34 @@
 problem+json, HTML as a friendly page (see ``marketplace.core.problems``).
 
     MarketplaceError (500)
+    ├── UnbalancedTransaction (500)           payments.ledger: entries must sum to zero
     ├── BadRequest (400)
+    │   ├── TokenInvalid (400)                core.security: a signed link altered
+    │   └── TokenError (400)                  certification.signing: a hang-tag token
     ├── NotAuthenticated (401)
+    ├── CardDeclined (402)                    the card was refused; carries a safe message
     ├── Forbidden (403)
     │   └── CsrfFailed (403)
     ├── NotFound (404)
     ├── Conflict (409)
     │   ├── EmailTaken (409)
     │   ├── InvalidTransition (409)
-    │   └── InsufficientStock (409)
+    │   ├── InsufficientStock (409)
+    │   ├── PriceChanged (409)                checkout.service
+    │   ├── PaymentInProgress, AlreadyPaid, NotPayable, AttemptClosed (409)  orders.payment
+    │   ├── RefundInProgress, RefundReversed (409)                           orders.refunds
+    │   └── SealNotValid (409 suspended, 410 revoked or expired)   certification.certificates
     ├── Gone (410)
+    │   └── TokenExpired (410)                core.security: a signed link past its date
+    ├── ContentTooLarge (413)                 core.limits
     ├── ValidationFailed (422)    one message per field
-    └── TooManyRequests (429)     carries Retry-After seconds
+    │   └── IdempotencyKeyReused (422)        checkout.idempotency
+    ├── TooManyRequests (429)     carries Retry-After seconds
+    │   └── TooManyUnpaidOrders (429)         orders.unpaid
+    └── ServiceUnavailable (503)
+        └── GatewayUnavailable (503)          the card processor did not answer
+            ├── ProcessorRefused (502)        it answered no: retrying cannot help
+            └── ProcessorUnreachable (503)    integrations.stripe.webhooks
 """
 
 from marketplace.i18n import gettext as _
@@ -138,3 +154,74 @@ class TooManyRequests(MarketplaceError):
 
     def default_detail(self) -> str:
         return _("Too many attempts. Please wait a few minutes and try again.")
+
+
+class TokenInvalid(BadRequest):
+    """A signed token that was altered or is not ours."""
+
+    slug = "token-invalid"
+
+    def default_detail(self) -> str:
+        return _("This link is not valid.")
+
+
+class TokenExpired(Gone):
+    """A signed token past its date."""
+
+    slug = "token-expired"
+
+
+class CardDeclined(MarketplaceError):
+    """The card was refused; ``message`` is safe to show the buyer."""
+
+    status_code = 402
+    slug = "card-declined"
+
+    def __init__(self, message: str = "") -> None:
+        self.message = message
+        super().__init__(message or None)
+
+    def default_detail(self) -> str:
+        return _("Your card was declined. Try another card.")
+
+
+class ServiceUnavailable(MarketplaceError):
+    status_code = 503
+    slug = "unavailable"
+
+    def default_detail(self) -> str:
+        return _("The marketplace is very busy right now and nothing was saved. Please try "
+                 "again in a moment.")
+
+
+class GatewayUnavailable(ServiceUnavailable):
+    """The card processor could not be reached or answered with an error: the outcome is
+    not known, so the call may be retried with the same idempotency key. ``reason`` is for
+    the logs (and staff), never shown to buyers; the detail shown is generic."""
+
+    slug = "processor-unavailable"
+
+    def __init__(self, reason: str = "", detail: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(detail)
+
+    def __str__(self) -> str:
+        return self.reason or self.detail
+
+    def default_detail(self) -> str:
+        return _("We could not reach the card processor. Try again in a minute; you will not "
+                 "be charged twice.")
+
+
+class ProcessorRefused(GatewayUnavailable):
+    """The processor answered and refused the request (e.g. a refund of more than what is
+    left on the charge): retrying the same request cannot succeed."""
+
+    status_code = 502
+    slug = "processor-refused"
+
+
+class UnbalancedTransaction(MarketplaceError):
+    """A ledger transaction whose entries do not sum to zero: a bug, never written."""
+
+    slug = "unbalanced-ledger"

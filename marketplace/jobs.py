@@ -10,8 +10,8 @@ from marketplace.auth import sessions, throttle
 from marketplace.config import Settings
 from marketplace.db import transaction
 from marketplace.notifications.delivery import deliver_pending
+from marketplace.orders import reconcile
 from marketplace.orders.service import expire_unpaid
-from marketplace.payments import reconcile
 from marketplace.payments.gateway import PaymentGateway
 
 

@@ -15,9 +15,9 @@ from marketplace.checkout.web import router as checkout_router
 from marketplace.core.csrf import verify_csrf
 from marketplace.orders.admin_web import router as admin_orders_router
 from marketplace.orders.dashboard_web import router as fulfilments_router
+from marketplace.orders.pay_web import router as pay_router
 from marketplace.orders.web import router as orders_router
 from marketplace.pages.web import router as pages_router
-from marketplace.payments.web import router as payments_router
 from marketplace.producers.admin_web import router as admin_groups_router
 from marketplace.producers.web import router as producers_router
 
@@ -39,6 +39,6 @@ for _router in (
     orders_router,
     fulfilments_router,
     admin_orders_router,
-    payments_router,
+    pay_router,
 ):
     router.include_router(_router)

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from marketplace.auth import service, sessions
-from marketplace.auth.deps import CurrentUser, SettingsDep
+from marketplace.auth.deps import CurrentUser
 from marketplace.auth.roles import ROLE_LABELS
+from marketplace.core.deps import SettingsDep
 from marketplace.core.middleware import LANG_COOKIE
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep

@@ -6,17 +6,18 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from marketplace.auth import service
-from marketplace.auth.deps import CurrentUser, SettingsDep
+from marketplace.auth.deps import CurrentUser
 from marketplace.auth.schemas import (
     ApiTokenPublic,
-    ApiTokensPublic,
     SignupAccepted,
     SignupIn,
     TokenOut,
     UserPublic,
 )
 from marketplace.core.clientip import client_ip
+from marketplace.core.deps import SettingsDep
 from marketplace.core.openapi import problems
+from marketplace.core.pagination import Page
 from marketplace.core.problems import problem
 from marketplace.db import SessionDep
 from marketplace.i18n import gettext as _
@@ -102,9 +103,9 @@ def issue_token(
 
 
 @router.get("/auth/tokens", summary="List my API tokens", responses=problems(401))
-def list_tokens(session: SessionDep, user: CurrentUser) -> ApiTokensPublic:
+def list_tokens(session: SessionDep, user: CurrentUser) -> Page[ApiTokenPublic]:
     tokens = service.list_api_tokens(session=session, user=user)
-    return ApiTokensPublic(
+    return Page[ApiTokenPublic](
         data=[ApiTokenPublic.model_validate(t) for t in tokens], count=len(tokens)
     )
 

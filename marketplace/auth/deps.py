@@ -1,4 +1,7 @@
-"""``Annotated`` dependency aliases: the current user from the session cookie or a bearer token."""
+"""``Annotated`` dependency aliases: the current user from the session cookie or a bearer token.
+
+Settings, storage and the payment gateway are in :mod:`marketplace.core.deps`.
+"""
 
 from typing import Annotated
 
@@ -6,28 +9,14 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from marketplace.auth import roles, service, sessions
-from marketplace.config import Settings
 from marketplace.core.clientip import client_ip
+from marketplace.core.deps import settings_of
+from marketplace.core.openapi import REQUIRES_USER
 from marketplace.db import SessionDep
 from marketplace.errors import Forbidden, NotAuthenticated
-from marketplace.media.storage import Storage
 from marketplace.models import Role, User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-
-
-def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-
-
-def get_storage(request: Request) -> Storage:
-    return request.app.state.storage
-
-
-StorageDep = Annotated[Storage, Depends(get_storage)]
 
 
 def _session_user(request: Request, session) -> User | None:
@@ -42,7 +31,7 @@ def _session_user(request: Request, session) -> User | None:
     if user is None or not user.is_active:
         request.session.pop(sessions.COOKIE_KEY, None)
         return None
-    sessions.touch(session=session, settings=request.app.state.settings, row=row,
+    sessions.touch(session=session, settings=settings_of(request), row=row,
                    ip=client_ip(request))
     request.state.session_id = row.id
     return user
@@ -71,6 +60,9 @@ def get_current_user(user: OptionalUser) -> User:
     if user is None:
         raise NotAuthenticated()
     return user
+
+
+setattr(get_current_user, REQUIRES_USER, True)  # the OpenAPI document lists its 401
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

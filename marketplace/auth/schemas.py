@@ -102,9 +102,3 @@ class ApiTokenPublic(BaseModel):
     revoked_at: datetime | None
 
     model_config = ConfigDict(from_attributes=True)
-
-
-class ApiTokensPublic(BaseModel):
-    data: list[ApiTokenPublic]
-    count: int
-    next: str | None = None

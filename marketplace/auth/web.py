@@ -1,13 +1,12 @@
 """HTML pages for accounts: sign up, verify, log in and out, passwords, language."""
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from marketplace.auth import service, sessions
-from marketplace.auth.deps import CurrentUser, OptionalUser, SettingsDep
+from marketplace.auth.deps import CurrentUser, OptionalUser
 from marketplace.auth.schemas import (
     EmailIn,
     LoginIn,
@@ -15,28 +14,18 @@ from marketplace.auth.schemas import (
     PasswordResetIn,
     SignupIn,
 )
-from marketplace.core.clientip import client_ip  # other domains import it from here too
+from marketplace.core.clientip import client_ip
+from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.middleware import LANG_COOKIE
 from marketplace.core.templating import flash, render
+from marketplace.core.urls import safe_next
 from marketplace.db import SessionDep
 from marketplace.errors import Gone, TooManyRequests, ValidationFailed
 from marketplace.i18n import LOCALES, current_locale
 from marketplace.i18n import gettext as _
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths are followed after log-in (no open redirects)."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    if "\\" in target:
-        return default
-    return target
 
 
 def start_session(request: Request, session, settings, user) -> None:

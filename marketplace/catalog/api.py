@@ -17,19 +17,20 @@ from fastapi import (
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from marketplace.auth.deps import CurrentUser, OptionalUser, SettingsDep, StorageDep
+from marketplace.auth.deps import CurrentUser, OptionalUser
 from marketplace.catalog import photos, search, service, views
 from marketplace.catalog.schemas import (
     ImagePublic,
     ProductCreate,
     ProductPublic,
-    ProductsPublic,
     ProductUpdate,
     ReorderIn,
     StockIn,
 )
 from marketplace.catalog.serialize import product_public, products_public
+from marketplace.core.deps import SettingsDep, StorageDep, settings_of, storage_of
 from marketplace.core.openapi import problems
+from marketplace.core.pagination import Page
 from marketplace.db import SessionDep
 from marketplace.media import uploads
 from marketplace.models import Community, Craft, Product, ProductStatus
@@ -84,15 +85,15 @@ ReorderBody = Annotated[ReorderIn, Body(openapi_examples={
     responses=problems(422),
 )
 def list_products(request: Request,
-                  filters: Annotated[CatalogFilters, Query()]) -> ProductsPublic:
+                  filters: Annotated[CatalogFilters, Query()]) -> Page[ProductPublic]:
     # The list is the same for every caller: served from the page cache like the storefront
     # (keyed by the catalog version, so a change shows at once).
     def build(req: Request, session) -> tuple[Response, None]:
         query = search.CatalogQuery(**filters.model_dump(mode="json"))
         rows, total, next_cursor = search.search(session=session, query=query)
-        state = req.app.state
-        body = ProductsPublic(data=products_public(session, state.storage, state.settings, rows),
-                              count=total, next=next_cursor)
+        body = Page[ProductPublic](
+            data=products_public(session, storage_of(req), settings_of(req), rows),
+            count=total, next=next_cursor)
         return JSONResponse(body.model_dump(mode="json")), None
 
     return views.page(request, build)

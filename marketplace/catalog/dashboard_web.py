@@ -11,9 +11,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 
-from marketplace.auth.deps import CurrentUser, StorageDep
-from marketplace.catalog import photos, service
+from marketplace import access
+from marketplace.auth.deps import CurrentUser
+from marketplace.catalog import forms, photos, service
 from marketplace.catalog.schemas import ProductCreate, ProductUpdate, StockIn
+from marketplace.core.deps import StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
@@ -21,8 +23,6 @@ from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.media import images
 from marketplace.models import ProductStatus
-from marketplace.producers import forms
-from marketplace.producers import service as producers
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -64,7 +64,7 @@ def _page(request: Request, *, group, product=None, storage=None, session=None,
 
 def _editable(session, user, product_id: int):
     product = service.editable_product(session=session, actor=user, product_id=product_id)
-    return product, producers.get_group(session=session, group_id=product.group_id)
+    return product, access.get_group(session=session, group_id=product.group_id)
 
 
 # -- create -----------------------------------------------------------------------------------
@@ -72,16 +72,16 @@ def _editable(session, user, product_id: int):
 @router.get("/dashboard/products/new")
 def new_form(request: Request, session: SessionDep, user: CurrentUser,
              group_id: Annotated[int, Query()]):
-    group = producers.get_group(session=session, group_id=group_id)
-    producers.require_member(session=session, user=user, group_id=group.id)
+    group = access.get_group(session=session, group_id=group_id)
+    access.require_member(session=session, user=user, group_id=group.id)
     return _page(request, group=group)
 
 
 @router.post("/dashboard/products/new")
 def create(request: Request, form: FormDep, session: SessionDep, user: CurrentUser,
            group_id: Annotated[int, Query()]):
-    group = producers.get_group(session=session, group_id=group_id)
-    producers.require_member(session=session, user=user, group_id=group.id)
+    group = access.get_group(session=session, group_id=group_id)
+    access.require_member(session=session, user=user, group_id=group.id)
     try:
         data = forms.parse_product(ProductCreate, form, group_id=group.id)
         product = service.create_product(session=session, actor=user, data=data)

@@ -4,14 +4,14 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from marketplace import audit
-from marketplace.catalog.cache import bump
+from marketplace.access import require_member
 from marketplace.catalog.schemas import ImagePublic
+from marketplace.core.page_cache import bump
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.media import images
 from marketplace.media.storage import Storage
 from marketplace.models import Product, ProductImage, User, utcnow
-from marketplace.producers.service import require_member
 
 MAX_PHOTOS = 8
 

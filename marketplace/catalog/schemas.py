@@ -149,12 +149,6 @@ class ProductPublic(BaseModel):
     variants: list[VariantPublic] = []
 
 
-class ProductsPublic(BaseModel):
-    data: list[ProductPublic]
-    count: int
-    next: str | None = None
-
-
 class ReorderIn(BaseModel):
     image_ids: list[int] = Field(min_length=1, max_length=8)
 

@@ -5,8 +5,6 @@ SQLite uses the FTS5 trigram table ``product_fts``; PostgreSQL uses ILIKE on the
 indexed ``search_text``. Words shorter than 3 characters fall back to LIKE on both.
 """
 
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -14,6 +12,7 @@ from typing import Literal
 from sqlalchemy import and_, func, or_, text
 from sqlmodel import Session, col, select
 
+from marketplace.core.pagination import decode_cursor, encode_cursor
 from marketplace.models import Product, StockMode, utcnow
 
 Sort = Literal["newest", "price_asc", "price_desc"]
@@ -91,17 +90,16 @@ def _order(sort: Sort):
     return [col(Product.published_at).desc(), col(Product.id).desc()]
 
 
-def encode_cursor(sort: Sort, product: Product) -> str:
+def keyset_cursor(sort: Sort, product: Product) -> str:
+    """The cursor of the rows after ``product`` in the ``sort`` order: [sort, key, id]."""
     key = product.price_cents if sort != "newest" else product.published_at.isoformat()
-    raw = json.dumps([sort, key, product.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor([sort, key, product.id])
 
 
 def _cursor_condition(sort: Sort, cursor: str):
     """Rows after the cursor; a cursor that does not decode is ignored (first page)."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        cursor_sort, key, last_id = json.loads(base64.urlsafe_b64decode(padded))
+        cursor_sort, key, last_id = decode_cursor(cursor)
         last_id = int(last_id)
     except (ValueError, TypeError, OverflowError):
         return None
@@ -145,5 +143,5 @@ def search(*, session: Session, query: CatalogQuery,
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]
-        next_cursor = encode_cursor(query.sort, rows[-1])
+        next_cursor = keyset_cursor(query.sort, rows[-1])
     return rows, total, next_cursor

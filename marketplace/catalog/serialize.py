@@ -1,4 +1,4 @@
-"""Products and producer groups as API schemas.
+"""Products as API schemas.
 
 A page of products is serialised with three extra queries however long it is: the groups,
 the photos and the variants of the whole page, each in one batch.
@@ -22,16 +22,6 @@ from marketplace.models import (
     StockMode,
     utcnow,
 )
-from marketplace.producers.schemas import GroupPrivate, GroupPublic
-
-
-def group_public(storage: Storage, group: ProducerGroup,
-                 private: bool = False) -> GroupPublic | GroupPrivate:
-    """Public fields of a group; with ``private`` also its phone and payout details."""
-    schema = GroupPrivate if private else GroupPublic
-    out = schema.model_validate(group)
-    out.photo_url = storage.url(group.photo_key) if group.photo_key else None
-    return out
 
 
 def _photos_by_product(session: Session, product_ids: list[int]) -> dict[int, list[ProductImage]]:

@@ -7,9 +7,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit
-from marketplace.catalog.cache import bump
+from marketplace.access import membership, require_member
 from marketplace.catalog.schemas import ProductCreate, ProductUpdate, VariantIn
+from marketplace.core.page_cache import bump
 from marketplace.core.status import Lifecycle
+from marketplace.core.text import slugify
 from marketplace.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import (
@@ -23,7 +25,6 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.producers.service import membership, require_member, slugify
 
 # Every move is made by a member of the group; publishing needs a photo (``set_status``).
 PRODUCT_STATUS = Lifecycle(Product, "product", {

@@ -1,25 +1,14 @@
 """View helpers for the public storefront: product cards, catalog filters from the query
-string, and serving anonymous pages from the page cache with ETag and Last-Modified.
+string, and ``page()``: anonymous pages served from the page cache (``core.page_cache``).
 
-Anonymous pages (no ``session`` cookie) are the same for everyone in one language, so they
-are cached under (catalog version, locale, path + sorted query). Every catalog write bumps
-the version in its own transaction, so a cached page is never older than the database. A
-page showing a Seal of Excellence also stops being served when the first seal ends, since
-expiry is a matter of time, not of a write.
+A page showing a Seal of Excellence stops being served from the cache when the first seal
+ends, since expiry is a matter of time, not of a write.
 """
 
-import contextlib
-import hashlib
 import math
-import queue
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from email.utils import format_datetime, parsedate_to_datetime
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -30,8 +19,10 @@ from marketplace import geo
 from marketplace.auth.deps import get_optional_user
 from marketplace.catalog.photos import first_photos
 from marketplace.catalog.search import CatalogQuery
-from marketplace.db import ensure_off_event_loop, transaction
-from marketplace.i18n import N_, current_locale, localized, usd_to_khr
+from marketplace.core import page_cache
+from marketplace.core.deps import settings_of, storage_of
+from marketplace.core.money import NotAnAmount, parse_dollars
+from marketplace.i18n import N_, localized, usd_to_khr
 from marketplace.i18n import gettext as _
 from marketplace.media import images
 from marketplace.models import (
@@ -46,10 +37,6 @@ from marketplace.models import (
 
 PER_PAGE = 24
 MAX_PAGE = 100_000
-SESSION_COOKIE = "session"
-VARY = "Cookie, Accept-Language"
-PUBLIC_CACHE = "public, max-age=0, must-revalidate"
-PRIVATE_CACHE = "private, no-store"
 PAGE_SIZES = "(min-width: 64rem) 40rem, 100vw"
 
 CRAFT_LABELS = {
@@ -132,8 +119,8 @@ def groups_by_id(session: Session, group_ids: set[int]) -> dict[int, ProducerGro
 
 def cards(request: Request, session: Session, products: list[Product]) -> list[Card]:
     """Cards for a page of products: cover photos and groups fetched in one query each."""
-    storage = request.app.state.storage
-    rate = request.app.state.settings.khr_per_usd
+    storage = storage_of(request)
+    rate = settings_of(request).khr_per_usd
     covers = first_photos(session=session, product_ids=[p.id for p in products])
     groups = groups_by_id(session, {p.group_id for p in products})
     now = utcnow()
@@ -182,18 +169,6 @@ def next_certificate_end(session: Session) -> float:
 
 # --- catalog filters ----------------------------------------------------------------------
 
-def _dollars(raw: str) -> int | None:
-    """Cents for a dollar amount such as '25', '12.50' or '$1,200'; ValueError if not one."""
-    text = raw.strip().lstrip("$").replace(",", "").strip()
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError(raw) from exc
-    if not amount.is_finite() or amount < 0 or amount > 1_000_000:
-        raise ValueError(raw)
-    return int((amount * 100).to_integral_value())
-
-
 def _printable(text: str) -> str:
     """Without control characters (PostgreSQL refuses NUL in text), trimmed."""
     return "".join(ch for ch in text if ch >= " ").strip()
@@ -218,8 +193,8 @@ def catalog_filters(params) -> CatalogFilters:
         prices[key] = None
         if form[key]:
             try:
-                prices[key] = _dollars(form[key])
-            except ValueError:
+                prices[key] = parse_dollars(form[key])
+            except NotAnAmount:
                 errors[key] = _("Enter an amount in dollars, for example 25 or 12.50.")
     if (prices["min_price"] is not None and prices["max_price"] is not None
             and prices["min_price"] > prices["max_price"]):
@@ -289,199 +264,11 @@ def pagination(path: str, params: dict[str, str], page: int, total: int) -> Pagi
     )
 
 
-# --- serving pages: anonymous cache, ETag, Last-Modified ----------------------------------
+# --- serving pages: from the page cache for anonymous visitors ----------------------------
 
-Builder = Callable[[Request, Session], tuple[Response, datetime | None]]
-
-
-@dataclass(frozen=True, slots=True)
-class CachedPage:
-    body: bytes
-    status: int
-    headers: dict[str, str]
-    etag: str
-    last_modified: datetime | None
-    fresh_until: float  # epoch seconds; a seal on the page (or in a list) ends then
-
-
-def page_key(request: Request) -> str:
-    """The path and the non-empty query parameters, sorted."""
-    path = request.scope["path"]
-    raw = request.scope.get("query_string", b"")
-    if not raw:
-        return path
-    items = sorted((k, v) for k, v in parse_qsl(raw.decode("latin-1")) if v)
-    return f"{path}?{urlencode(items)}" if items else path
-
-
-def _etag(version: int, locale: str, key: str, fresh_until: float) -> str:
-    digest = hashlib.blake2b(f"{locale}|{key}|{fresh_until}".encode(), digest_size=8)
-    return f'W/"{version}-{digest.hexdigest()}"'
-
-
-def _not_modified(request: Request, page: CachedPage) -> bool:
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return "*" in tags or page.etag.removeprefix("W/") in tags
-    if_modified_since = request.headers.get("if-modified-since")
-    if if_modified_since and page.last_modified is not None:
-        try:
-            since = parsedate_to_datetime(if_modified_since)
-        except (TypeError, ValueError):
-            return False
-        if since.tzinfo is None:
-            return False
-        return page.last_modified.replace(microsecond=0) <= since
-    return False
-
-
-def _respond(request: Request, page: CachedPage) -> Response:
-    if page.status == 200 and _not_modified(request, page):
-        headers = {k: v for k, v in page.headers.items() if k != "content-type"}
-        return Response(status_code=304, headers=headers)
-    return Response(page.body, status_code=page.status, headers=page.headers)
-
-
-VERSION_SQL = "SELECT version FROM cache_version WHERE name = 'catalog'"  # cache.current
-
-
-def _autocommit(dbapi) -> bool:
-    """Put a psycopg connection in autocommit (SQLite's already is); True if changed."""
-    if getattr(dbapi, "autocommit", None) is False:
-        dbapi.autocommit = True
-        return True
-    return False
-
-
-def _select_version(dbapi) -> int:
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(VERSION_SQL)
-        row = cursor.fetchone()
-    finally:
-        cursor.close()
-    return row[0] if row else 0
-
-
-def read_version(engine) -> int:
-    """``cache.current`` on a pooled DBAPI connection in autocommit (no BEGIN, no ROLLBACK)."""
-    raw = engine.raw_connection()
-    try:
-        toggled = _autocommit(raw.dbapi_connection)
-        try:
-            return _select_version(raw.dbapi_connection)
-        finally:
-            if toggled:
-                raw.dbapi_connection.autocommit = False
-    finally:
-        raw.close()
-
-
-class VersionReader:
-    """Reads the catalog version for cache hits: a few connections of its own, outside the
-    pool, in autocommit, so a read is one round trip with no checkout, ping or open
-    transaction. At most ``size`` connections (threads beyond that wait their turn); a
-    broken connection is replaced once."""
-
-    def __init__(self, engine, size: int = 4) -> None:
-        self.engine = engine
-        self.errors = engine.dialect.loaded_dbapi.Error
-        self.idle: queue.LifoQueue = queue.LifoQueue()
-        self.slots = threading.BoundedSemaphore(size)
-
-    def _connect(self):
-        raw = self.engine.raw_connection()
-        raw.detach()  # kept by this reader, never returned to the pool
-        _autocommit(raw.dbapi_connection)
-        return raw
-
-    def read(self) -> int:
-        ensure_off_event_loop("catalog version read")
-        with self.slots:
-            try:
-                raw = self.idle.get_nowait()
-            except queue.Empty:
-                raw = self._connect()
-            try:
-                version = _select_version(raw.dbapi_connection)
-            except self.errors:
-                with contextlib.suppress(self.errors):
-                    raw.dbapi_connection.close()
-                raw = self._connect()
-                version = _select_version(raw.dbapi_connection)
-            self.idle.put(raw)
-            return version
-
-
-def version_reader(app) -> VersionReader:
-    reader = getattr(app.state, "catalog_version_reader", None)
-    if reader is None or reader.engine is not app.state.engine:
-        reader = app.state.catalog_version_reader = VersionReader(app.state.engine)
-    return reader
-
-
-def cached(request: Request) -> Response | None:
-    """The stored page (or a 304) for an anonymous visitor, or None to render it."""
-    if SESSION_COOKIE in request.cookies:
-        return None
-    version = version_reader(request.app).read()
-    page = request.app.state.page_cache.get((version, current_locale.get(), page_key(request)))
-    if page is None or page.fresh_until <= time.time():
-        return None
-    return _respond(request, page)
-
-
-def page(request: Request, build: Builder) -> Response:
-    """Answer an anonymous visitor from the page cache, or render the page. Called from
-    plain ``def`` routes, so in the thread pool: the version read is a query too."""
-    hit = cached(request)
-    if hit is not None:
-        return hit
-    return serve(request, build)
-
-
-def serve(request: Request, build: Builder) -> Response:
-    """Render with ``build`` (given the request and a read-only session); for an anonymous
-    visitor, store the page under the version read before any data."""
-    engine = request.app.state.engine
-    if SESSION_COOKIE in request.cookies:
-        with transaction(engine, write=False) as session:
-            get_optional_user(request, session)
-            response, _modified = build(request, session)
-        response.headers["Cache-Control"] = PRIVATE_CACHE
-        response.headers["Vary"] = "Accept-Language"  # the session middleware adds Cookie
-        return response
-
-    request.state.user = None
-    # Rendered without the session in scope: nothing personal (a flash message) can reach
-    # the shared page, and the response does not vary on a cookie read for nothing.
-    anonymous = Request({k: v for k, v in request.scope.items() if k != "session"})
-    # The version is read before the data: a page is never older than the version it is
-    # stored under (a write committed in between makes it newer, which is harmless).
-    key = (read_version(engine), current_locale.get(), page_key(request))
-    with transaction(engine, write=False) as session:
-        response, modified = build(anonymous, session)
-        fresh_until = next_certificate_end(session)
-    stored = _to_cache(response, key, modified, fresh_until)
-    if stored is None:
-        return response
-    request.app.state.page_cache.put(key, stored)
-    return _respond(request, stored)
-
-
-def _to_cache(response: Response, key: tuple[int, str, str], modified: datetime | None,
-              fresh_until: float) -> CachedPage | None:
-    if response.status_code not in (200, 301):
-        return None
-    etag = _etag(*key, fresh_until)
-    headers = {"content-type": response.headers.get("content-type", "text/html"),
-               "Cache-Control": PUBLIC_CACHE, "Vary": VARY}
-    if response.status_code == 301:
-        headers["Location"] = response.headers["location"]
-    else:
-        headers["ETag"] = etag
-        if modified is not None:
-            headers["Last-Modified"] = format_datetime(modified, usegmt=True)
-    return CachedPage(body=bytes(response.body), status=response.status_code, headers=headers,
-                      etag=etag, last_modified=modified, fresh_until=fresh_until)
+def page(request: Request, build: page_cache.Builder) -> Response:
+    """Answer from the page cache (``core.page_cache``), or render with ``build``. What the
+    storefront shows can carry a Seal of Excellence, so a stored page is fresh until the
+    first seal of a visible product ends."""
+    return page_cache.page(request, build, fresh_until=next_certificate_end,
+                           load_user=get_optional_user)

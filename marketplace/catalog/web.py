@@ -13,16 +13,17 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from marketplace import geo
+from marketplace.access import get_public_group
 from marketplace.catalog import views
 from marketplace.catalog.photos import photos_of
 from marketplace.catalog.search import CatalogQuery, search
 from marketplace.catalog.service import get_visible_product, variants_of
+from marketplace.core.deps import settings_of, storage_of
 from marketplace.core.templating import render
 from marketplace.errors import NotFound
 from marketplace.i18n import gettext as _
 from marketplace.i18n import localized, usd_to_khr
 from marketplace.models import ProducerGroup, StockMode, utcnow
-from marketplace.producers.service import get_public_group
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
 PRODUCT_REF = re.compile(r"(\d{1,9})(?:-([A-Za-z0-9-]*))?")
@@ -66,7 +67,7 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
         query = request.scope.get("query_string", b"").decode("latin-1")
         return RedirectResponse(canonical + (f"?{query}" if query else ""), 301), None
     group = session.get(ProducerGroup, product.group_id)
-    storage = request.app.state.storage
+    storage = storage_of(request)
     title, title_lang = localized(product.title, product.title_km)
     description, description_lang = localized(product.description,
                                                     product.description_km)
@@ -80,7 +81,7 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
                    for p in photos_of(session=session, product_id=product.id)],
         "sizes": views.PAGE_SIZES,
         "variants": variants_of(session=session, product_ids=[product.id])[product.id],
-        "price_khr": usd_to_khr(product.price_cents, request.app.state.settings.khr_per_usd),
+        "price_khr": usd_to_khr(product.price_cents, settings_of(request).khr_per_usd),
         "stock_state": views.stock_state(product),
         "made_to_order": product.stock_mode == StockMode.MADE_TO_ORDER,
         "sold_out": product.stock_mode == StockMode.STOCK

@@ -6,8 +6,6 @@ A page of applications is serialised with five extra queries however long it is 
 versions, products, photo counts, assessments, certificate numbers), each in one batch.
 """
 
-import base64
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Annotated
@@ -16,13 +14,12 @@ from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile, sta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from marketplace.auth.deps import CurrentUser, OfficerUser, SettingsDep, StorageDep
+from marketplace.auth.deps import CurrentUser, OfficerUser
 from marketplace.catalog.schemas import ImagePublic
 from marketplace.certification import applications, certificates, review
 from marketplace.certification.schemas import (
     ApplicationIn,
     ApplicationPublic,
-    ApplicationsPublic,
     ApplicationUpdate,
     AssessmentIn,
     AssessmentPublic,
@@ -32,7 +29,9 @@ from marketplace.certification.schemas import (
     Step,
 )
 from marketplace.certification.serialize import NumberedCertificate, certificate_public
+from marketplace.core.deps import SettingsDep, StorageDep
 from marketplace.core.openapi import problems
+from marketplace.core.pagination import Cursor, Limit, Page, next_offset, offset_of
 from marketplace.db import SessionDep
 from marketplace.media import images, uploads
 from marketplace.models import (
@@ -46,29 +45,6 @@ from marketplace.models import (
 )
 
 router = APIRouter(tags=["seal of excellence"])
-
-
-# --- pagination ----------------------------------------------------------------------------
-
-def _encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
-
-
-def _decode_offset(cursor: str | None) -> int:
-    """The offset a cursor stands for; a cursor that does not decode means the first page."""
-    if not cursor:
-        return 0
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        offset = int(json.loads(base64.urlsafe_b64decode(padded))["offset"])
-    except (ValueError, TypeError, KeyError):
-        return 0
-    return max(offset, 0)
-
-
-Limit = Annotated[int, Query(ge=1, le=100, description="Applications per page")]
-Cursor = Annotated[str | None, Query(max_length=200,
-                                     description="The `next` of the previous page")]
 
 
 # --- serialisation -------------------------------------------------------------------------
@@ -198,14 +174,12 @@ def apply(data: ApplicationIn, session: SessionDep, user: CurrentUser) -> Applic
     responses=problems(401, 422),
 )
 def list_own(session: SessionDep, user: CurrentUser, limit: Limit = 20,
-             cursor: Cursor = None) -> ApplicationsPublic:
+             cursor: Cursor = None) -> Page[ApplicationPublic]:
     rows = applications.list_own(session=session, actor=user)
-    offset = _decode_offset(cursor)
+    offset = offset_of(cursor)
     page = rows[offset:offset + limit]
-    following = offset + len(page)
-    return ApplicationsPublic(
-        data=applications_public(session, page), count=len(rows),
-        next=_encode_offset(following) if page and following < len(rows) else None)
+    return Page[ApplicationPublic](data=applications_public(session, page), count=len(rows),
+                                   next=next_offset(offset, len(page), len(rows)))
 
 
 @router.get(
@@ -226,14 +200,14 @@ def review_queue(
                                           description="Province code, e.g. 16")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> ApplicationsPublic:
-    offset = _decode_offset(cursor)
+) -> Page[ApplicationPublic]:
+    offset = offset_of(cursor)
     rows = review.queue(session=session, actor=user, craft=craft, province=province,
                         limit=limit + 1, offset=offset)
     page = rows[:limit]
-    return ApplicationsPublic(
-        data=applications_public(session, page), count=len(page),
-        next=_encode_offset(offset + limit) if len(rows) > limit else None)
+    # one row more than the page was asked for: if it came, there is a following page
+    return Page[ApplicationPublic](data=applications_public(session, page), count=len(page),
+                                   next=next_offset(offset, len(page), offset + len(rows)))
 
 
 @router.get(

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit
+from marketplace.access import accessible_group_ids, membership, require_member
 from marketplace.auth.roles import has_role
 from marketplace.certification import criteria
 from marketplace.certification.schemas import ApplicationIn, ApplicationUpdate
@@ -30,7 +31,6 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.producers.service import accessible_group_ids, membership, require_member
 
 MIN_PHOTOS = 3
 MAX_PHOTOS = 8

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 
 from marketplace import audit
 from marketplace.auth.roles import has_role
-from marketplace.catalog.cache import bump
 from marketplace.certification import signing
 from marketplace.certification.schemas import ComplaintIn
 from marketplace.config import Settings
+from marketplace.core.page_cache import bump
 from marketplace.core.status import Lifecycle
 from marketplace.errors import (
     InvalidTransition,

@@ -6,25 +6,26 @@ Every rule (membership, which status allows what, at least 3 photos) is checked 
 the service's messages next to the fields.
 """
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile  # what request.form() returns
 
-from marketplace.auth.deps import CurrentUser, StorageDep
+from marketplace import access
+from marketplace.auth.deps import CurrentUser
 from marketplace.catalog import service as catalog
 from marketplace.certification import applications, review, views
 from marketplace.certification.schemas import ApplicationIn, ApplicationUpdate
+from marketplace.core.deps import StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
+from marketplace.core.money import NotAnAmount, parse_dollars
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.media import images
 from marketplace.models import OPEN_STATUSES, ApplicationStatus
-from marketplace.producers import service as producers
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -64,19 +65,14 @@ def parse_steps(text: str, errors: dict) -> list[dict]:
 
 
 def parse_price(text: str, errors: dict) -> int:
-    """Dollars as typed ("45", "45.50", "$45") to cents."""
-    cleaned = (text or "").strip().replace("$", "").replace(",", "")
-    if not cleaned:
+    """Dollars as typed ("45", "45.50", "$45") to cents; none typed is 0."""
+    if not (text or "").strip():
         return 0
     try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0 or amount != amount.quantize(
-            Decimal("0.01")):
+        return parse_dollars(text)
+    except NotAnAmount:
         errors["price"] = _("Enter a price in dollars, e.g. 45 or 45.50.")
         return 0
-    return int(amount * 100)
 
 
 def _field(key: str) -> str:
@@ -120,13 +116,13 @@ def index(request: Request, session: SessionDep, user: CurrentUser):
     return render(request, "certification/dashboard_list.html", {
         "applications": [{
             "application": a,
-            "group": producers.get_group(session=session, group_id=a.group_id),
+            "group": access.get_group(session=session, group_id=a.group_id),
             "products": views.product_links(
                 session, applications.product_ids(session=session, application_id=a.id)),
             "certificate": _certificate(session, a.id)
             if a.status == ApplicationStatus.APPROVED else None,
         } for a in rows],
-        "group_ids": producers.accessible_group_ids(session=session, user=user),
+        "group_ids": access.accessible_group_ids(session=session, user=user),
         "labels": views.LABELS,
     })
 
@@ -135,7 +131,7 @@ def index(request: Request, session: SessionDep, user: CurrentUser):
 
 def _new_page(request: Request, session, user, group_id: int | None, *, form=None,
               selected=(), errors=None, status_code: int = 200):
-    ids = producers.accessible_group_ids(session=session, user=user)
+    ids = access.accessible_group_ids(session=session, user=user)
     if group_id is None:
         if not ids:
             return _see_other("/dashboard")
@@ -148,8 +144,8 @@ def _new_page(request: Request, session, user, group_id: int | None, *, form=Non
                                                        application_id=application.id):
                 open_in[product_id] = application.id
     return render(request, "certification/application_new.html", {
-        "group": producers.get_group(session=session, group_id=group_id),
-        "groups": [producers.get_group(session=session, group_id=i) for i in ids],
+        "group": access.get_group(session=session, group_id=group_id),
+        "groups": [access.get_group(session=session, group_id=i) for i in ids],
         "products": [p for p in products if p.status != "archived"],
         "open_in": open_in,
         "selected": {str(s) for s in selected},
@@ -192,11 +188,11 @@ def _page(request: Request, session, storage, user, application_id: int, *, form
     application = applications.visible_to(session=session, actor=user,
                                           application_id=application_id)
     version, items = views.criteria_items(session, application.criteria_set_id)
-    is_member = producers.membership(session=session, user=user,
+    is_member = access.membership(session=session, user=user,
                                      group_id=application.group_id) is not None
     return render(request, "certification/application.html", {
         "application": application,
-        "group": producers.get_group(session=session, group_id=application.group_id),
+        "group": access.get_group(session=session, group_id=application.group_id),
         "products": views.product_links(
             session, applications.product_ids(session=session, application_id=application.id)),
         "photos": views.photo_views(session, storage, application.id),

@@ -19,6 +19,7 @@ from functools import cache
 
 from sqlmodel import Session, col, select
 
+from marketplace.access import membership
 from marketplace.certification import applications, certificates, criteria, review
 from marketplace.certification.schemas import ApplicationIn, ComplaintIn
 from marketplace.config import Settings
@@ -43,7 +44,6 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.producers.service import membership
 
 OFFICER_EMAIL = "officer@crafts.example"
 OFFICER_NAME = "Chanthou Meas"

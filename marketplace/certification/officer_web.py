@@ -12,16 +12,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from marketplace.auth.deps import AdminUser, OfficerUser, SettingsDep, StorageDep
+from marketplace import access
+from marketplace.auth.deps import AdminUser, OfficerUser
 from marketplace.certification import applications, certificates, criteria, review, views
 from marketplace.certification.schemas import AssessmentIn, CertificateActionIn, DecisionIn
+from marketplace.core.deps import SettingsDep, StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import ApplicationStatus, Certificate, CertificateStatus
-from marketplace.producers import service as producers
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -47,7 +48,7 @@ def queue(request: Request, session: SessionDep, officer: OfficerUser,
                         province=province or None, limit=200)
     items = []
     for application in rows:
-        group = producers.get_group(session=session, group_id=application.group_id)
+        group = access.get_group(session=session, group_id=application.group_id)
         items.append({
             "application": application,
             "group": group,
@@ -76,7 +77,7 @@ def _reviewable(session, officer, application_id: int):
 def _page(request: Request, session, storage, officer, application_id: int, *,
           form: dict | None = None, errors: dict | None = None, status_code: int = 200):
     application = _reviewable(session, officer, application_id)
-    group = producers.get_group(session=session, group_id=application.group_id)
+    group = access.get_group(session=session, group_id=application.group_id)
     version, items = views.criteria_items(session, application.criteria_set_id)
     latest = review.latest_assessments(session=session, application=application)
     preconditions = [i["key"] for i in items if i["kind"] == "precondition"]

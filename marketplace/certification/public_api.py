@@ -11,11 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, status
 from pydantic import BaseModel, ConfigDict
 
-from marketplace.auth.deps import SettingsDep
-from marketplace.auth.web import client_ip
 from marketplace.certification import certificates, signing
 from marketplace.certification.schemas import CertificatePublic, ComplaintIn, VerifiedClaims
 from marketplace.certification.serialize import NumberedCertificate, certificate_public
+from marketplace.core.clientip import client_ip
+from marketplace.core.deps import SettingsDep
 from marketplace.core.openapi import problems
 from marketplace.db import SessionDep
 from marketplace.errors import ValidationFailed

@@ -9,6 +9,7 @@ decision is a conditional UPDATE on the status, so exactly one wins and the othe
 from sqlmodel import Session, select
 
 from marketplace import audit
+from marketplace.access import membership
 from marketplace.auth.roles import has_role
 from marketplace.certification import criteria
 from marketplace.certification.applications import (
@@ -32,7 +33,6 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.producers.service import membership
 
 
 def require_officer(*, session: Session, actor: User | None,

@@ -102,12 +102,6 @@ class ApplicationPublic(BaseModel):
     certificate_number: str | None = None
 
 
-class ApplicationsPublic(BaseModel):
-    data: list[ApplicationPublic]
-    count: int
-    next: str | None = None
-
-
 class CertificatePublic(BaseModel):
     number: str
     status: str

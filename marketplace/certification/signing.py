@@ -18,14 +18,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from marketplace.config import Settings
+from marketplace.errors import BadRequest
 
 
-class TokenError(Exception):
-    """Why a token does not verify; ``code`` is stable, the message is for people."""
+class TokenError(BadRequest):
+    """Why a hang-tag token does not verify; ``code`` is stable."""
+
+    slug = "seal-token-invalid"
 
     def __init__(self, code: str) -> None:
         self.code = code
-        super().__init__(code)
+        super().__init__()
 
 
 @dataclass(frozen=True)

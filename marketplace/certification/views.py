@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from marketplace import audit, geo
 from marketplace.catalog.views import CRAFT_LABELS, product_url
 from marketplace.certification import applications, certificates, criteria
+from marketplace.core.money import plain_dollars
 from marketplace.i18n import N_, current_locale
 from marketplace.media import images
 from marketplace.media.storage import Storage
@@ -250,7 +251,6 @@ def application_values(application: CertificationApplication) -> dict[str, str]:
         "story": application.story,
         "innovation": application.innovation,
         "intended_market": application.intended_market,
-        "price": f"{application.price_cents // 100}.{application.price_cents % 100:02d}"
-        if application.price_cents else "",
+        "price": plain_dollars(application.price_cents) if application.price_cents else "",
         "weight_grams": str(application.weight_grams or ""),
     }

@@ -11,10 +11,11 @@ import segno
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
-from marketplace.auth.deps import OptionalUser, SettingsDep
-from marketplace.auth.web import client_ip
+from marketplace.auth.deps import OptionalUser
 from marketplace.certification import certificates, signing, views
 from marketplace.certification.schemas import ComplaintIn
+from marketplace.core.clientip import client_ip
+from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 
-from marketplace.auth.deps import OptionalUser, SettingsDep
+from marketplace.auth.deps import OptionalUser
 from marketplace.cart import service as carts
 from marketplace.cart.deps import TokenCart
 from marketplace.checkout import service
@@ -24,6 +24,7 @@ from marketplace.checkout.schemas import (
     ShippingOptionCode,
 )
 from marketplace.core.clientip import client_ip
+from marketplace.core.deps import SettingsDep
 from marketplace.core.openapi import problems
 from marketplace.db import SessionDep
 from marketplace.errors import NotFound

@@ -9,14 +9,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from marketplace import geo
-from marketplace.auth.deps import OptionalUser, SettingsDep
-from marketplace.auth.web import client_ip
+from marketplace.auth.deps import OptionalUser
 from marketplace.cart import service as carts
 from marketplace.cart.views import cart_page, current_cart
 from marketplace.checkout import address as address_rule
 from marketplace.checkout import service, shipping
 from marketplace.checkout.address import CODES, Address
 from marketplace.checkout.idempotency import IdempotencyKeyReused
+from marketplace.core.clientip import client_ip
+from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, khr, render
 from marketplace.db import SessionDep

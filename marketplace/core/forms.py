@@ -70,3 +70,22 @@ async def read_form(request: Request) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(read_form)]
+
+
+def field_errors(errors: dict[str, str]) -> dict[str, str]:
+    """Messages per form field: ``crafts.0`` or ``materials.1.origin`` become the list field."""
+    result: dict[str, str] = {}
+    for key, message in errors.items():
+        result.setdefault(key.split(".")[0], message)
+    return result
+
+
+def text_of(form, name: str) -> str:
+    """A text field of a submitted form, stripped ('' when missing or a file)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def options(labels: dict[str, str]) -> list[tuple[str, str]]:
+    """(value, translated label) pairs for a select."""
+    return [(value, _(label)) for value, label in labels.items()]

@@ -87,14 +87,16 @@ def allowed_methods(routes, path: str) -> set[str]:
     return methods
 
 
-def _needs_user(route: APIRoute) -> bool:
-    """Whether ``route`` depends (at any depth) on a signed-in user."""
-    from marketplace.auth.deps import get_current_user
+REQUIRES_USER = "requires_user"  # set on the dependency that answers 401 without a user
 
+
+def _needs_user(route: APIRoute) -> bool:
+    """Whether ``route`` depends (at any depth) on a signed-in user (a dependency marked
+    with ``REQUIRES_USER``: core knows no domain)."""
     stack = [route.dependant]
     while stack:
         dependant = stack.pop()
-        if dependant.call is get_current_user:
+        if getattr(dependant.call, REQUIRES_USER, False):
             return True
         stack.extend(dependant.dependencies)
     return False

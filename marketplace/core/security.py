@@ -8,6 +8,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
+from marketplace.errors import TokenExpired, TokenInvalid  # noqa: F401 - raised here
+
 # argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane): strong, and a burst of log-ins
 # on a small server costs tens of megabytes, not the library default's 64 MiB each.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -39,14 +41,6 @@ def dummy_hash() -> str:
 def sign(secret_key: str, purpose: str, payload: dict) -> str:
     """A URL-safe token carrying ``payload``, signed for one ``purpose``."""
     return URLSafeTimedSerializer(secret_key, salt=purpose).dumps(payload)
-
-
-class TokenExpired(Exception):
-    pass
-
-
-class TokenInvalid(Exception):
-    pass
 
 
 def unsign(secret_key: str, purpose: str, token: str, max_age: int) -> dict:

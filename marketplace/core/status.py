@@ -32,9 +32,13 @@ class Lifecycle:
 
     def __init__(self, model: type[SQLModel], entity_type: str,
                  moves: Mapping[str, Iterable[str]],
-                 refusal: Callable[[str, str], str] | None = None) -> None:
+                 refusal: Callable[[str, str], str] | None = None,
+                 audited: bool = True) -> None:
         """``moves`` maps a status to the statuses it may move to; ``refusal(from, to)``
-        words the InvalidTransition of an illegal move (the generic message otherwise)."""
+        words the InvalidTransition of an illegal move (the generic message otherwise).
+        ``audited`` False: bookkeeping rows whose owner's audit already tells the story
+        (a stock reservation follows its order) write no audit row of their own."""
+        self.audited = audited
         self.model = model
         self.entity_type = entity_type
         self.moves = {str(s): frozenset(str(t) for t in targets) for s, targets in moves.items()}
@@ -82,6 +86,8 @@ class Lifecycle:
         if result.rowcount != 1:
             return False
         session.refresh(obj)
+        if not self.audited:
+            return True
         entity_type, entity_id = audit_as or (self.entity_type, obj.id)
         audit.record(session=session, actor=actor, entity_type=entity_type,
                      entity_id=entity_id, action=action or f"status_{to}",

@@ -2,8 +2,6 @@
 refunds (per line or the whole order, through the card processor), cancelling an unpaid
 order, and the order's audit history."""
 
-import re
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -11,38 +9,30 @@ from fastapi.responses import RedirectResponse
 
 from marketplace import audit
 from marketplace.auth.deps import AdminUser
+from marketplace.core.deps import GatewayDep
 from marketplace.core.forms import FormDep, form_values
+from marketplace.core.money import NotAnAmount, parse_dollars, plain_dollars
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, slot_released
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import format_usd, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import OrderStatus, RefundStatus
-from marketplace.orders import queries
+from marketplace.orders import flows, queries, refunds
 from marketplace.orders import service as orders
 from marketplace.orders.web import LABELS, parcels, shipping_address
-from marketplace.payments import flows, refunds
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-AMOUNT = re.compile(r"\$?\s*\d{1,7}(\.\d{1,2})?")
 STATUSES = "^(|" + "|".join(OrderStatus) + ")$"
-
-
-def dollars(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
 
 
 def parse_amount(raw) -> int:
     """Dollars as typed ("12.50", "$12") to cents, exactly; ValidationFailed on ``amount``."""
-    text = raw.strip().replace(",", "") if isinstance(raw, str) else ""
-    if not AMOUNT.fullmatch(text):
-        raise ValidationFailed({"amount": _("Enter an amount in dollars, like 12.50.")})
     try:
-        cents = Decimal(text.lstrip("$").strip()) * 100
-    except InvalidOperation as exc:
+        return parse_dollars(raw)
+    except NotAnAmount as exc:
         raise ValidationFailed({"amount": _("Enter an amount in dollars, like 12.50.")}) from exc
-    return int(cents)
 
 
 @router.get("/admin/orders")
@@ -63,7 +53,7 @@ def _detail(request: Request, session, admin, order, *, errors: dict | None = No
     order_refunds = queries.refunds_of(session=session, actor=admin, order=order)
     return render(request, "orders/admin_detail.html", {
         "order": order, "parcels": shown, "labels": LABELS, "localized": localized,
-        "address": shipping_address(order), "dollars": dollars,
+        "address": shipping_address(order), "dollars": plain_dollars,
         "refunds": order_refunds,
         "pending_refund_cents": sum(r.amount_cents for r in order_refunds
                                     if r.status == RefundStatus.PENDING),
@@ -81,12 +71,12 @@ def detail(number: str, request: Request, session: SessionDep, admin: AdminUser)
 
 
 @router.post("/admin/orders/{number}/refund")
-def refund(number: str, request: Request, form: FormDep, session: SessionDep, admin: AdminUser):
+def refund(number: str, request: Request, form: FormDep, session: SessionDep, admin: AdminUser,
+           gateway: GatewayDep):
     order = orders.get_by_number(session=session, number=number[:24])
     values = form_values(form)
     line = values.get("line_id", "")
     target = line if line.isdigit() else "order"
-    gateway = request.app.state.gateway
     try:
         amount = parse_amount(values.get("amount"))
         done = flows.refund(session=session, gateway=gateway, actor=admin, order=order,

@@ -5,23 +5,21 @@ Payment is not taken here: an order waits in `pending_payment`, holding its stoc
 `reservation_minutes`, until the verified Stripe webhook marks it paid.
 """
 
-import base64
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query
 
-from marketplace.auth.deps import CurrentUser, OptionalUser, SettingsDep
+from marketplace.auth.deps import CurrentUser, OptionalUser
+from marketplace.core.deps import SettingsDep
 from marketplace.core.openapi import problems
+from marketplace.core.pagination import Cursor, Limit, Page, next_offset, offset_of
 from marketplace.db import SessionDep
 from marketplace.models import Fulfilment, FulfilmentStatus
 from marketplace.orders import access, service, unpaid
 from marketplace.orders.schemas import (
     FulfilmentStatusIn,
     OrderPublic,
-    OrdersPublic,
     ParcelPublic,
-    ParcelsPublic,
 )
 from marketplace.orders.serialize import order_public, order_public_of, parcel_public
 
@@ -39,31 +37,6 @@ StatusBody = Annotated[FulfilmentStatusIn, Body(openapi_examples={
                           "tracking_number": "JT123456789KH"}},
     "delivered": {"summary": "Delivered", "value": {"status": "delivered"}},
 })]
-Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=200,
-                                     description="The `next` of the previous answer")]
-
-
-def _encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
-
-
-def _decode_offset(cursor: str | None) -> int:
-    """The offset a cursor stands for; one that does not decode means the first page."""
-    if not cursor:
-        return 0
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        offset = int(json.loads(base64.urlsafe_b64decode(padded))["offset"])
-    except (ValueError, TypeError, KeyError):
-        return 0
-    return max(offset, 0)
-
-
-def _next(offset: int, shown: int, total: int) -> str | None:
-    following = offset + shown
-    return _encode_offset(following) if shown and following < total else None
-
 
 # --- orders ---------------------------------------------------------------------------------
 
@@ -77,12 +50,12 @@ def _next(offset: int, shown: int, total: int) -> str | None:
     responses=problems(401, 422),
 )
 def list_orders(session: SessionDep, user: CurrentUser, limit: Limit = 20,
-                cursor: Cursor = None) -> OrdersPublic:
-    offset = _decode_offset(cursor)
+                cursor: Cursor = None) -> Page[OrderPublic]:
+    offset = offset_of(cursor)
     rows, total = service.orders_of(session=session, user=user, limit=limit, offset=offset)
     lines, parcels = service.details_of(session=session, order_ids=[o.id for o in rows])
-    return OrdersPublic(data=[order_public(o, lines[o.id], parcels[o.id]) for o in rows],
-                        count=total, next=_next(offset, len(rows), total))
+    return Page[OrderPublic](data=[order_public(o, lines[o.id], parcels[o.id]) for o in rows],
+                             count=total, next=next_offset(offset, len(rows), total))
 
 
 @router.get(
@@ -154,13 +127,13 @@ def list_fulfilments(
     fulfilment_status: Annotated[FulfilmentStatus | None, Query(alias="status")] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> ParcelsPublic:
-    offset = _decode_offset(cursor)
+) -> Page[ParcelPublic]:
+    offset = offset_of(cursor)
     rows, total = service.group_fulfilments(session=session, actor=user,
                                             status=fulfilment_status, limit=limit,
                                             offset=offset)
-    return ParcelsPublic(data=[parcel_public(*row) for row in rows], count=total,
-                         next=_next(offset, len(rows), total))
+    return Page[ParcelPublic](data=[parcel_public(*row) for row in rows], count=total,
+                              next=next_offset(offset, len(rows), total))
 
 
 @router.post(

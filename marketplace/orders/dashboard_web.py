@@ -4,7 +4,8 @@ each one on (accept, packed, shipped with carrier and tracking number, delivered
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from marketplace.auth.deps import CurrentUser, SettingsDep
+from marketplace.auth.deps import CurrentUser
+from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep

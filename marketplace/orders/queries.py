@@ -5,6 +5,7 @@ the actor may see."""
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from marketplace.access import accessible_group_ids
 from marketplace.auth.roles import has_role
 from marketplace.errors import Forbidden
 from marketplace.models import (
@@ -16,7 +17,6 @@ from marketplace.models import (
     Role,
     User,
 )
-from marketplace.producers.service import accessible_group_ids
 
 PAGE_SIZE = 100
 

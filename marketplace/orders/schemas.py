@@ -84,12 +84,6 @@ class OrderPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class OrdersPublic(BaseModel):
-    data: list[OrderPublic]
-    count: int
-    next: str | None = None
-
-
 # --- producers' parcels ---------------------------------------------------------------------
 
 
@@ -126,12 +120,6 @@ class ParcelPublic(FulfilmentPublic):
     updated_at: datetime
     ship_to: ShipTo
     lines: list[ParcelLinePublic]
-
-
-class ParcelsPublic(BaseModel):
-    data: list[ParcelPublic]
-    count: int
-    next: str | None = None
 
 
 class FulfilmentStatusIn(BaseModel):

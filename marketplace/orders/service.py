@@ -3,11 +3,10 @@ ones, and move fulfilments through their guarded transition map."""
 
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlmodel import Session, select
 
-from marketplace import audit
 from marketplace.config import Settings
+from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import (
@@ -24,39 +23,37 @@ from marketplace.models import (
 from marketplace.orders import stock
 from marketplace.payments import ledger
 
-ORDER_TRANSITIONS = {
+# An admin or the buyer cancels an unpaid order (``cancel_unpaid``). The system: the webhook
+# or the worker marks it paid (``mark_paid``; a payment that arrives after the reservation
+# expired first reopens the cancelled order), the expiry job cancels it (``expire_unpaid``),
+# a refund that succeeded moves it to (partly) refunded (``orders.refunds.settle``).
+ORDER_STATUS = Lifecycle(Order, "order", {
     OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
+    OrderStatus.CANCELLED: {OrderStatus.PENDING_PAYMENT},
     OrderStatus.PAID: {OrderStatus.PARTLY_REFUNDED, OrderStatus.REFUNDED},
     OrderStatus.PARTLY_REFUNDED: {OrderStatus.PARTLY_REFUNDED, OrderStatus.REFUNDED},
-}
-# Moves a producer group makes on its parcel once the order is paid. Payment opens a parcel
-# (awaiting_payment -> new) and expiry or cancellation closes it: the system does those.
-FULFILMENT_TRANSITIONS = {
+})
+# A parcel follows its order: payment opens it (awaiting_payment -> new), cancellation or
+# expiry closes it, a late payment that reopens the order makes it await payment again. Once
+# the order is paid, a member of the group makes the other moves (PRODUCER_MOVES).
+FULFILMENT_STATUS = Lifecycle(Fulfilment, "fulfilment", {
+    FulfilmentStatus.AWAITING_PAYMENT: {FulfilmentStatus.NEW, FulfilmentStatus.CANCELLED},
+    FulfilmentStatus.CANCELLED: {FulfilmentStatus.AWAITING_PAYMENT},
     FulfilmentStatus.NEW: {FulfilmentStatus.IN_PRODUCTION, FulfilmentStatus.PACKED},
     FulfilmentStatus.IN_PRODUCTION: {FulfilmentStatus.PACKED},
     FulfilmentStatus.PACKED: {FulfilmentStatus.SHIPPED},
     FulfilmentStatus.SHIPPED: {FulfilmentStatus.DELIVERED},
-}
-def _set_status(session: Session, order: Order, to: OrderStatus, actor: User | None,
-                reason: str | None = None) -> bool:
-    """Move the order through the transition map with a conditional UPDATE; False if it
-    had already moved (a replayed webhook, a concurrent request)."""
-    current = OrderStatus(order.status)
-    if to not in ORDER_TRANSITIONS.get(current, set()):
-        raise InvalidTransition()
-    values = {"status": to}
-    if to == OrderStatus.PAID:
-        values["paid_at"] = utcnow()
-    if to == OrderStatus.CANCELLED:
-        values["cancelled_at"] = utcnow()
-    result = session.execute(update(Order).where(Order.id == order.id, Order.status == current)
-                             .values(**values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        return False
-    session.refresh(order)
-    audit.record(session=session, actor=actor, entity_type="order", entity_id=order.id,
-                 action=f"status_{to}", from_state=current, to_state=to, reason=reason)
-    return True
+})
+PRODUCER_MOVES = frozenset({FulfilmentStatus.IN_PRODUCTION, FulfilmentStatus.PACKED,
+                            FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED})
+
+
+def _move_parcels(session: Session, fulfilments: list[Fulfilment], to: FulfilmentStatus,
+                  actor: User | None, reason: str | None = None) -> None:
+    """Move every parcel of an order along with the order (its row is already moved, so
+    nothing else moves them meanwhile)."""
+    for fulfilment in fulfilments:
+        FULFILMENT_STATUS.change(session, fulfilment, to, actor=actor, reason=reason)
 
 
 def lines_of(*, session: Session, order_id: int) -> list[OrderLine]:
@@ -80,29 +77,27 @@ def mark_paid(*, session: Session, settings: Settings, order: Order,
     if amount_cents is not None and amount_cents != order.total_cents:
         raise Conflict(_("The amount paid does not match the order."))
     if order.status == OrderStatus.CANCELLED:
-        # Paid after its reservation expired: hold the stock again if it is still there.
-        reopened = session.execute(update(Order).where(
-            Order.id == order.id, Order.status == OrderStatus.CANCELLED).values(
-            status=OrderStatus.PENDING_PAYMENT, cancelled_at=None)
-            .execution_options(synchronize_session=False))
-        session.refresh(order)
-        if reopened.rowcount != 1:  # another path (webhook, worker) got here first
-            return False
+        # Paid after its reservation expired: reopen it, and hold the stock again if it is
+        # still there.
+        if not ORDER_STATUS.change(session, order, OrderStatus.PENDING_PAYMENT, actor=None,
+                                   reason="paid after its reservation expired",
+                                   values={"cancelled_at": None}):
+            return False  # another path (webhook, worker) got here first
+        _move_parcels(session, fulfilments_of(session=session, order_id=order.id),
+                      FulfilmentStatus.AWAITING_PAYMENT, None)
         items = [(session.get(Product, line.product_id), line.variant_id, line.quantity)
                  for line in lines_of(session=session, order_id=order.id)]
         stock.reserve(session=session, order_id=order.id, items=items,
                       expires_at=utcnow() + timedelta(minutes=settings.reservation_minutes))
-    if not _set_status(session, order, OrderStatus.PAID, None):
+    if not ORDER_STATUS.change(session, order, OrderStatus.PAID, actor=None,
+                               values={"paid_at": utcnow()}):
         return False
     stock.convert(session=session, order_id=order.id)
     lines = lines_of(session=session, order_id=order.id)
     fulfilments = fulfilments_of(session=session, order_id=order.id)
     ledger.record_payment(session=session, order=order, lines=lines,
                           shipping_by_group={f.group_id: f.shipping_cents for f in fulfilments})
-    for fulfilment in fulfilments:
-        fulfilment.status = FulfilmentStatus.NEW
-        fulfilment.updated_at = utcnow()
-        session.add(fulfilment)
+    _move_parcels(session, fulfilments, FulfilmentStatus.NEW, None)
     if order.cart_id:
         _take_ordered_from_cart(session, order.cart_id, lines)
     order_paid(session=session, settings=settings, order=order, lines=lines,
@@ -132,11 +127,11 @@ def expire_unpaid(*, session: Session) -> int:
         Order.status == OrderStatus.PENDING_PAYMENT, Order.reserved_until < utcnow())))
     count = 0
     for order in due:
-        if _set_status(session, order, OrderStatus.CANCELLED, None, "reservation expired"):
+        if ORDER_STATUS.change(session, order, OrderStatus.CANCELLED, actor=None,
+                               reason="reservation expired", values={"cancelled_at": utcnow()}):
             stock.release(session=session, order_id=order.id)
-            for fulfilment in fulfilments_of(session=session, order_id=order.id):
-                fulfilment.status = FulfilmentStatus.CANCELLED
-                session.add(fulfilment)
+            _move_parcels(session, fulfilments_of(session=session, order_id=order.id),
+                          FulfilmentStatus.CANCELLED, None, "reservation expired")
             count += 1
     return count
 
@@ -144,12 +139,12 @@ def expire_unpaid(*, session: Session) -> int:
 def cancel_unpaid(*, session: Session, actor: User | None, order: Order,
                   reason: str = "") -> Order:
     """Cancel an order that is not paid (an admin, or the buyer); stock comes back."""
-    if not _set_status(session, order, OrderStatus.CANCELLED, actor, reason or None):
-        raise InvalidTransition()
+    if not ORDER_STATUS.change(session, order, OrderStatus.CANCELLED, actor=actor,
+                               reason=reason or None, values={"cancelled_at": utcnow()}):
+        raise InvalidTransition()  # paid or cancelled meanwhile
     stock.release(session=session, order_id=order.id)
-    for fulfilment in fulfilments_of(session=session, order_id=order.id):
-        fulfilment.status = FulfilmentStatus.CANCELLED
-        session.add(fulfilment)
+    _move_parcels(session, fulfilments_of(session=session, order_id=order.id),
+                  FulfilmentStatus.CANCELLED, actor, reason or None)
     return order
 
 
@@ -165,16 +160,17 @@ def set_fulfilment_status(*, session: Session, settings: Settings, actor: User,
                           carrier: str | None = None,
                           tracking_number: str | None = None) -> Fulfilment:
     """A group member accepts, packs, ships (carrier and tracking) or delivers its parcel."""
+    from marketplace.access import require_member
     from marketplace.orders.notify import fulfilment_shipped
-    from marketplace.producers.service import require_member
 
     require_member(session=session, user=actor, group_id=fulfilment.group_id)
-    current = FulfilmentStatus(fulfilment.status)
-    if to not in FULFILMENT_TRANSITIONS.get(current, set()):
-        raise InvalidTransition()
+    if to not in PRODUCER_MOVES:
+        raise InvalidTransition()  # the system's moves (payment, cancellation) are not theirs
+    FULFILMENT_STATUS.check(fulfilment.status, to)
     order = session.get(Order, fulfilment.order_id)
     if order is None or order.paid_at is None:
         raise InvalidTransition(_("This order is not paid."))
+    values, data = {}, None
     if to == FulfilmentStatus.SHIPPED:
         errors = {}
         if not (carrier or "").strip():
@@ -183,22 +179,14 @@ def set_fulfilment_status(*, session: Session, settings: Settings, actor: User,
             errors["tracking_number"] = _("Enter the tracking number.")
         if errors:
             raise ValidationFailed(errors)
-        fulfilment.carrier = carrier.strip()[:60]
-        fulfilment.tracking_number = tracking_number.strip()[:80]
-        fulfilment.shipped_at = utcnow()
+        values = {"carrier": carrier.strip()[:60], "tracking_number": tracking_number.strip()[:80],
+                  "shipped_at": utcnow()}
+        data = {"carrier": values["carrier"], "tracking": values["tracking_number"]}
     if to == FulfilmentStatus.DELIVERED:
-        fulfilment.delivered_at = utcnow()
-    result = session.execute(update(Fulfilment).where(
-        Fulfilment.id == fulfilment.id, Fulfilment.status == current).values(
-        status=to, updated_at=utcnow()).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise InvalidTransition()
-    fulfilment.status = to
-    session.add(fulfilment)
-    audit.record(session=session, actor=actor, entity_type="fulfilment", entity_id=fulfilment.id,
-                 action=f"status_{to}", from_state=current, to_state=to,
-                 data={"carrier": fulfilment.carrier, "tracking": fulfilment.tracking_number}
-                 if to == FulfilmentStatus.SHIPPED else None)
+        values = {"delivered_at": utcnow()}
+    if not FULFILMENT_STATUS.change(session, fulfilment, to, actor=actor, values=values,
+                                    data=data):
+        raise InvalidTransition()  # another member moved it meanwhile
     if to == FulfilmentStatus.SHIPPED:
         fulfilment_shipped(session=session, settings=settings, fulfilment=fulfilment)
     return fulfilment
@@ -241,7 +229,7 @@ def group_fulfilments(*, session: Session, actor: User, status: FulfilmentStatus
     lines, and how many there are. Unpaid orders never show: nothing is owed to make yet."""
     from sqlalchemy import func
 
-    from marketplace.producers.service import accessible_group_ids
+    from marketplace.access import accessible_group_ids
 
     group_ids = accessible_group_ids(session=session, user=actor)
     where = [Fulfilment.group_id.in_(group_ids), Order.paid_at.is_not(None)]

@@ -12,7 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from marketplace.catalog.cache import bump
+from marketplace.core.page_cache import bump
+from marketplace.core.status import Lifecycle
 from marketplace.errors import InsufficientStock
 from marketplace.i18n import gettext as _
 from marketplace.models import (
@@ -23,6 +24,13 @@ from marketplace.models import (
     StockMode,
     StockReservation,
 )
+
+# Stock held for an unpaid order until the system sells it (payment) or gives it back
+# (expiry, cancellation); both are final.
+# The order's own audit rows (paid, cancelled) tell what happened to its reservations.
+RESERVATION_STATUS = Lifecycle(StockReservation, "stock_reservation", {
+    ReservationStatus.HELD: {ReservationStatus.CONVERTED, ReservationStatus.RELEASED},
+}, audited=False)
 
 
 def _hold_stock(session: Session, product: Product, variant_id: int | None, n: int) -> bool:
@@ -86,12 +94,9 @@ def reserve(*, session: Session, order_id: int, items: list[tuple[Product, int |
 
 
 def _claim(session: Session, reservation: StockReservation, to: ReservationStatus) -> bool:
-    result = session.execute(
-        update(StockReservation)
-        .where(StockReservation.id == reservation.id,
-               StockReservation.status == ReservationStatus.HELD)
-        .values(status=to).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    """Move a held reservation once (False when another path already did)."""
+    return RESERVATION_STATUS.change(session, reservation, to, actor=None, when_illegal="lose",
+                                     data={"order_id": reservation.order_id})
 
 
 def convert(*, session: Session, order_id: int) -> None:

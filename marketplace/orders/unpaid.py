@@ -120,10 +120,10 @@ def check_room(*, session: Session, settings: Settings, cart: Cart, user: User |
 def cancel_by_buyer(*, session: Session, order: Order, actor: User | None) -> Order:
     """The buyer gives up an unpaid order: its pieces are no longer held."""
     from marketplace.orders import service
-    from marketplace.payments.card import PaymentInProgress, lock_order
+    from marketplace.orders.payment import PaymentInProgress, lock_order
 
     order = lock_order(session, order.id)  # a payment starting now waits for this decision
-    if order.status != OrderStatus.PENDING_PAYMENT:
+    if OrderStatus.CANCELLED not in service.ORDER_STATUS.allowed(order.status):
         raise InvalidTransition(_("Only an order that is not paid yet can be cancelled."))
     charging = session.exec(select(PaymentAttempt.id).where(
         PaymentAttempt.order_id == order.id,

@@ -7,6 +7,11 @@ never import ``stripe`` themselves.
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from marketplace.errors import CardDeclined, GatewayUnavailable, ProcessorRefused
+
+__all__ = ["CardDeclined", "GatewayUnavailable", "Intent", "PaymentGateway", "ProcessorRefund",
+           "ProcessorRefused"]
+
 
 @dataclass(frozen=True)
 class Intent:
@@ -29,24 +34,6 @@ class ProcessorRefund:
     @property
     def refused(self) -> bool:
         return self.status in ("failed", "canceled")
-
-
-class CardDeclined(Exception):
-    """The card was refused; ``message`` is safe to show the buyer."""
-
-    def __init__(self, message: str = "") -> None:
-        self.message = message
-        super().__init__(message)
-
-
-class GatewayUnavailable(Exception):
-    """The processor could not be reached or answered with an error: the outcome is not
-    known, so the call may be retried with the same idempotency key."""
-
-
-class ProcessorRefused(GatewayUnavailable):
-    """The processor answered and refused the request (e.g. a refund of more than what is
-    left on the charge): retrying the same request cannot succeed."""
 
 
 class PaymentGateway(Protocol):

@@ -12,6 +12,7 @@ A refund reverses the refunded part of a line proportionally (and shipping on a 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from marketplace.errors import UnbalancedTransaction
 from marketplace.models import LedgerEntry, LedgerTransaction, Order, OrderLine, Refund
 
 BUYER = "buyer"
@@ -21,10 +22,6 @@ CARD_FEES = "card_fees"
 
 def producer_account(group_id: int) -> str:
     return f"producer:{group_id}"
-
-
-class UnbalancedTransaction(Exception):
-    pass
 
 
 def post(*, session: Session, kind: str, entries: list[tuple[str, int | None, int]],

@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from marketplace import audit, geo
+from marketplace import access, audit, geo
 from marketplace.auth.deps import AdminUser
-from marketplace.auth.web import safe_next
 from marketplace.core.templating import flash, render
+from marketplace.core.urls import safe_next
 from marketplace.db import SessionDep
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import N_
@@ -56,7 +56,7 @@ def _detail(request: Request, session, admin, group, *, form: dict | None = None
 
 @router.get("/admin/groups/{group_id}")
 def group_detail(group_id: int, request: Request, session: SessionDep, admin: AdminUser):
-    group = service.get_group(session=session, group_id=group_id)
+    group = access.get_group(session=session, group_id=group_id)
     return _detail(request, session, admin, group)
 
 
@@ -72,7 +72,7 @@ def transition(group_id: int, request: Request, session: SessionDep, admin: Admi
                to: Annotated[GroupStatus, Form()],
                reason: Annotated[str, Form(max_length=1000)] = "",
                next: Annotated[str, Form(max_length=300)] = ""):  # noqa: A002
-    group = service.get_group(session=session, group_id=group_id)
+    group = access.get_group(session=session, group_id=group_id)
     before = group.status
     try:
         service.transition(session=session, actor=admin, group=group, to=to, reason=reason)
@@ -95,7 +95,7 @@ def transition(group_id: int, request: Request, session: SessionDep, admin: Admi
 @router.post("/admin/groups/{group_id}/payout/verify")
 def verify_payout(group_id: int, request: Request, session: SessionDep, admin: AdminUser,
                   next: Annotated[str, Form(max_length=300)] = ""):  # noqa: A002
-    group = service.get_group(session=session, group_id=group_id)
+    group = access.get_group(session=session, group_id=group_id)
     try:
         service.verify_payout_destination(session=session, actor=admin, group=group)
     except Conflict as exc:

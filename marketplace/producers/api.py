@@ -1,16 +1,16 @@
 """JSON API for producer groups: apply, profile, verification, payout destination, invitations."""
 
-import base64
-import json
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, status
 from pydantic import BaseModel, ConfigDict
 
-from marketplace.auth.deps import CurrentUser, OptionalUser, SettingsDep, StorageDep
-from marketplace.catalog.serialize import group_public
+from marketplace import access
+from marketplace.auth.deps import CurrentUser, OptionalUser
+from marketplace.core.deps import SettingsDep, StorageDep
 from marketplace.core.openapi import problems
+from marketplace.core.pagination import Cursor, Limit, Page, next_offset, offset_of
 from marketplace.db import SessionDep
 from marketplace.models import GroupStatus, ProducerGroup
 from marketplace.producers import service
@@ -18,12 +18,12 @@ from marketplace.producers.schemas import (
     GroupApply,
     GroupPrivate,
     GroupPublic,
-    GroupsPublic,
     GroupUpdate,
     InvitationIn,
     PayoutDestinationIn,
     TransitionIn,
 )
+from marketplace.producers.serialize import group_public
 
 router = APIRouter(tags=["producer groups"])
 
@@ -39,23 +39,9 @@ class InvitationPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-def _encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
-
-
-def _decode_offset(cursor: str) -> int:
-    """The offset a cursor stands for; a cursor that does not decode means the first page."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        offset = int(json.loads(base64.urlsafe_b64decode(padded))["offset"])
-    except (ValueError, TypeError, KeyError):
-        return 0
-    return max(offset, 0)
-
-
 def _group(group_id: int, session: SessionDep, user: CurrentUser) -> ProducerGroup:
     """The group to change (401 before 404: only signed-in callers learn which ids exist)."""
-    return service.get_group(session=session, group_id=group_id)
+    return access.get_group(session=session, group_id=group_id)
 
 
 AnyGroup = Annotated[ProducerGroup, Depends(_group)]
@@ -102,18 +88,15 @@ def list_groups(
     group_status: Annotated[GroupStatus | None, Query(alias="status")] = None,
     province: Annotated[str | None, Query(pattern=r"^\d{2}$",
                                           description="Province code, e.g. 16")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 24,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 24,
+    cursor: Cursor = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-) -> GroupsPublic:
-    offset = _decode_offset(cursor) if cursor else (page - 1) * limit
+) -> Page[GroupPublic]:
+    offset = offset_of(cursor) if cursor else (page - 1) * limit
     groups, total = service.list_groups(session=session, actor=user, status=group_status,
                                         province=province, limit=limit, offset=offset)
-    following = offset + len(groups)
-    return GroupsPublic(
-        data=[group_public(storage, g) for g in groups], count=total,
-        next=_encode_offset(following) if groups and following < total else None,
-    )
+    return Page[GroupPublic](data=[group_public(storage, g) for g in groups], count=total,
+                             next=next_offset(offset, len(groups), total))
 
 
 @router.get(

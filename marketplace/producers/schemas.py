@@ -113,9 +113,3 @@ class GroupPrivate(GroupPublic):
     payout_account_number: str | None
     payout_bank_name: str | None
     payout_verified_at: datetime | None
-
-
-class GroupsPublic(BaseModel):
-    data: list[GroupPublic]
-    count: int
-    next: str | None = None

@@ -4,9 +4,7 @@ Authorization lives here: every function that changes a group takes the actor an
 membership (or the admin role) itself, so a route that forgets a check still leaks nothing.
 """
 
-import re
 import secrets
-import unicodedata
 from datetime import timedelta
 
 import phonenumbers
@@ -14,11 +12,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit, geo
+from marketplace.access import (
+    get_group,
+    membership,
+    require_member,
+)
 from marketplace.auth.roles import grant_role, has_role
-from marketplace.catalog.cache import bump
 from marketplace.config import Settings
 from marketplace.core import security
+from marketplace.core.page_cache import bump
 from marketplace.core.status import Lifecycle
+from marketplace.core.text import slugify
 from marketplace.errors import (
     Conflict,
     Forbidden,
@@ -52,12 +56,6 @@ GROUP_STATUS = Lifecycle(ProducerGroup, "producer_group", {
 INVITATION_DAYS = 14
 
 
-def slugify(text: str, fallback: str = "item") -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60]
-    return slug or fallback
-
-
 def normalize_phone(raw: str) -> str:
     """A Cambodian number in E.164 (+855...), or ValidationFailed on ``phone``."""
     try:
@@ -75,31 +73,6 @@ def _check_address(province: str, district: str, commune: str, village: str) -> 
         raise ValidationFailed(errors)
 
 
-def membership(*, session: Session, user: User | None, group_id: int) -> GroupMembership | None:
-    if user is None:
-        return None
-    return session.exec(select(GroupMembership).where(
-        GroupMembership.group_id == group_id, GroupMembership.user_id == user.id)).first()
-
-
-def accessible_group_ids(*, session: Session, user: User | None) -> list[int]:
-    """The groups ``user`` may act for."""
-    if user is None:
-        return []
-    return list(session.exec(select(GroupMembership.group_id).where(
-        GroupMembership.user_id == user.id).order_by(GroupMembership.group_id)))
-
-
-def require_member(*, session: Session, user: User | None, group_id: int,
-                   leader: bool = False) -> GroupMembership:
-    """The actor's membership of the group; Forbidden otherwise."""
-    member = membership(session=session, user=user, group_id=group_id)
-    if member is None or (leader and member.role != GroupRole.LEADER):
-        raise Forbidden(_("Only members of this producer group may do this.") if not leader
-                        else _("Only the group leader may do this."))
-    return member
-
-
 def _require_admin(session: Session, actor: User | None) -> None:
     if not has_role(session=session, user=actor, role=Role.ADMIN):
         raise Forbidden()
@@ -112,21 +85,6 @@ def _unique_slug(session: Session, name: str) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
-
-
-def get_group(*, session: Session, group_id: int) -> ProducerGroup:
-    group = session.get(ProducerGroup, group_id)
-    if group is None:
-        raise NotFound(_("No such producer group."))
-    return group
-
-
-def get_public_group(*, session: Session, slug: str) -> ProducerGroup:
-    """A verified group by slug (applied or suspended groups are not public)."""
-    group = session.exec(select(ProducerGroup).where(ProducerGroup.slug == slug)).first()
-    if group is None or group.status != GroupStatus.VERIFIED:
-        raise NotFound(_("No such producer group."))
-    return group
 
 
 def viewable_group(*, session: Session, actor: User | None,

@@ -7,10 +7,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
-from marketplace import geo
-from marketplace.auth.deps import CurrentUser, OptionalUser, SettingsDep, StorageDep
+from marketplace import access, geo
+from marketplace.auth.deps import CurrentUser, OptionalUser
 from marketplace.catalog import photos
 from marketplace.catalog import service as catalog
+from marketplace.core.deps import SettingsDep, StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
@@ -78,18 +79,18 @@ def apply(request: Request, form: FormDep, session: SessionDep, user: CurrentUse
 
 def _dashboard(request: Request, session, storage, user, group_id: int | None = None, *,
                form: dict | None = None, errors: dict | None = None, status_code: int = 200):
-    ids = service.accessible_group_ids(session=session, user=user)
+    ids = access.accessible_group_ids(session=session, user=user)
     if not ids:
         return render(request, "dashboard/index.html", {"group": None, "groups": []},
                       status_code=status_code)
     group_id = group_id if group_id is not None else ids[0]
-    member = service.require_member(session=session, user=user, group_id=group_id)
-    group = service.get_group(session=session, group_id=group_id)
+    member = access.require_member(session=session, user=user, group_id=group_id)
+    group = access.get_group(session=session, group_id=group_id)
     products = catalog.products_of_group(session=session, actor=user, group_id=group.id)
     covers = photos.first_photos(session=session, product_ids=[p.id for p in products])
     return render(request, "dashboard/index.html", {
         "group": group,
-        "groups": [service.get_group(session=session, group_id=i) for i in ids],
+        "groups": [access.get_group(session=session, group_id=i) for i in ids],
         "is_leader": member.role == GroupRole.LEADER,
         "members": service.members(session=session, actor=user, group=group),
         "place": geo.describe(group.village_code, group.province_code),
@@ -114,7 +115,7 @@ def dashboard(request: Request, session: SessionDep, storage: StorageDep, user: 
 @router.post("/dashboard/groups/{group_id}/invite")
 def invite(group_id: int, request: Request, form: FormDep, session: SessionDep,
            settings: SettingsDep, storage: StorageDep, user: CurrentUser):
-    group = service.get_group(session=session, group_id=group_id)
+    group = access.get_group(session=session, group_id=group_id)
     values = form_values(form)
     try:
         data = parse_form(InvitationIn, {"email": values.get("email", "").strip(),
@@ -132,7 +133,7 @@ def invite(group_id: int, request: Request, form: FormDep, session: SessionDep,
 @router.post("/dashboard/groups/{group_id}/payout")
 def payout(group_id: int, request: Request, form: FormDep, session: SessionDep,
            settings: SettingsDep, storage: StorageDep, user: CurrentUser):
-    group = service.get_group(session=session, group_id=group_id)
+    group = access.get_group(session=session, group_id=group_id)
     values = form_values(form)
     fields = ("method", "account_name", "account_number", "bank_name")
     data = {key: values.get(key, "").strip() for key in fields}
@@ -158,16 +159,16 @@ def _edit_context(group) -> dict:
 
 @router.get("/dashboard/groups/{group_id}/edit")
 def edit_form(group_id: int, request: Request, session: SessionDep, user: CurrentUser):
-    group = service.get_group(session=session, group_id=group_id)
-    service.require_member(session=session, user=user, group_id=group.id)
+    group = access.get_group(session=session, group_id=group_id)
+    access.require_member(session=session, user=user, group_id=group.id)
     values, crafts = forms.group_values(group)
     return _group_form(request, "producers/edit.html", _edit_context(group), values, crafts)
 
 
 @router.post("/dashboard/groups/{group_id}/edit")
 def edit(group_id: int, request: Request, form: FormDep, session: SessionDep, user: CurrentUser):
-    group = service.get_group(session=session, group_id=group_id)
-    service.require_member(session=session, user=user, group_id=group.id)
+    group = access.get_group(session=session, group_id=group_id)
+    access.require_member(session=session, user=user, group_id=group.id)
     values, crafts = form_values(form), form.getlist("crafts")
     if form.get("step", "save") != "save":
         return _group_form(request, "producers/edit.html", _edit_context(group), values, crafts)
@@ -196,7 +197,7 @@ def invitation(token: str, request: Request, session: SessionDep, user: Optional
         found = service.invitation_for(session=session, token=token)
     except Gone as exc:
         return _gone(request, exc)
-    group = service.get_group(session=session, group_id=found.group_id)
+    group = access.get_group(session=session, group_id=found.group_id)
     return render(request, "producers/invitation.html", {
         "invitation": found, "group": group, "token": token, "labels": forms.LABELS,
         "place": geo.describe(group.village_code, group.province_code),

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import event
 
-from marketplace.catalog.cache import bump
+from marketplace.core.page_cache import bump
 from marketplace.models import Product, ProductImage, ProductVariant, utcnow
 from tests.factories import add_member, create_group, create_product, create_user, png_bytes
 from tests.helpers.api import token_for

@@ -5,9 +5,9 @@ import re
 import pytest
 from sqlmodel import select
 
+from marketplace.catalog.forms import parse_price
 from marketplace.errors import ValidationFailed
 from marketplace.models import AuditEvent, Product, ProductImage
-from marketplace.producers.forms import parse_price
 from tests.factories import add_member, create_group, create_product, create_user, png_bytes
 from tests.helpers import csrf_from, form_post, login
 from tests.helpers.catalog import PRODUCT

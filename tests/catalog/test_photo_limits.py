@@ -45,11 +45,6 @@ def _jpeg(width: int, height: int, *, orientation: int = 1, progressive=False) -
 
 
 @pytest.fixture
-def storage(app):
-    return app.state.storage
-
-
-@pytest.fixture
 def member(session):
     group = create_group(session)
     return group, add_member(session, group)

@@ -181,7 +181,7 @@ def test_suspending_a_group_hides_its_products(session):
 def test_page_cache_stays_within_its_byte_budget():
     from types import SimpleNamespace
 
-    from marketplace.catalog.cache import PageCache
+    from marketplace.core.page_cache import PageCache
 
     cache = PageCache(max_entries=100, max_bytes=64 * 1024)
     for i in range(50):

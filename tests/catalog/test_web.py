@@ -346,15 +346,14 @@ def test_home_page_shows_certified_crafts_provinces_and_newest(client, session):
 
 def service_bump(session) -> None:
     """Factories write rows directly; services bump the catalog version, so do it here."""
-    from marketplace.catalog.cache import bump
+    from marketplace.core.page_cache import bump
 
     bump(session=session)
     session.commit()
 
 
 def test_the_version_reader_survives_a_dropped_connection(engine, session):
-    from marketplace.catalog.cache import bump
-    from marketplace.catalog.views import VersionReader
+    from marketplace.core.page_cache import VersionReader, bump
 
     reader = VersionReader(engine)
     before = reader.read()
@@ -368,7 +367,7 @@ def test_the_version_reader_survives_a_dropped_connection(engine, session):
 def test_the_version_reader_keeps_at_most_its_size_of_connections(engine):
     import threading
 
-    from marketplace.catalog.views import VersionReader
+    from marketplace.core.page_cache import VersionReader
 
     reader = VersionReader(engine, size=2)
     barrier = threading.Barrier(8)

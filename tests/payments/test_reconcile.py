@@ -19,8 +19,10 @@ from marketplace.models import (
     User,
     utcnow,
 )
+from marketplace.orders import flows, refunds
+from marketplace.orders import payment as card
 from marketplace.orders import service as orders
-from marketplace.payments import card, flows, ledger, refunds
+from marketplace.payments import ledger
 from marketplace.payments.gateway import GatewayUnavailable
 from tests.factories import create_product, create_user
 from tests.helpers import fresh

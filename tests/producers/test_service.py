@@ -3,6 +3,7 @@
 import pytest
 from sqlmodel import select
 
+from marketplace import access
 from marketplace.errors import Forbidden, Gone, InvalidTransition, ValidationFailed
 from marketplace.models import AuditEvent, GroupMembership, OutboxMessage, ProducerGroup
 from marketplace.producers import service
@@ -120,6 +121,6 @@ def test_invitation_joins_once_and_only_for_its_address(session, settings):
     invitee = create_user(session, email="new.member@example.com")
     service.accept_invitation(session=session, actor=invitee, token=token)
     session.commit()
-    assert service.membership(session=session, user=invitee, group_id=group.id).role == "member"
+    assert access.membership(session=session, user=invitee, group_id=group.id).role == "member"
     with pytest.raises(Gone):
         service.accept_invitation(session=session, actor=invitee, token=token)

@@ -28,7 +28,8 @@ from marketplace.config import Settings
 from marketplace.errors import BadRequest, MarketplaceError
 from marketplace.i18n import gettext as _
 from marketplace.models import Order, PaymentAttempt, StripeEvent, utcnow
-from marketplace.payments import card, refunds
+from marketplace.orders import payment as card
+from marketplace.orders import refunds
 from marketplace.payments.gateway import GatewayUnavailable, ProcessorRefund
 
 log = logging.getLogger("marketplace.stripe")
@@ -50,10 +51,9 @@ def _signed_at(sig_header: str | None) -> int:
         raise BadRequest(_("The webhook signature is not valid.")) from exc
 
 
-class ProcessorUnreachable(MarketplaceError):
+class ProcessorUnreachable(GatewayUnavailable):
     """The event needs an answer from Stripe that did not come: 503, and Stripe retries."""
 
-    status_code = 503
     slug = "processor-unreachable"
 
 
@@ -129,7 +129,8 @@ def _refunds_listed(gateway, event: dict) -> list[ProcessorRefund] | None:
     try:
         return gateway.refunds_of(obj["payment_intent"])
     except GatewayUnavailable as exc:
-        raise ProcessorUnreachable(_("Stripe did not answer; send this event again.")) from exc
+        raise ProcessorUnreachable(str(exc), detail=_(
+            "Stripe did not answer; send this event again.")) from exc
 
 
 def _dispatch(session: Session, settings: Settings, kind: str, obj: dict,

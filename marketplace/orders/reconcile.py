@@ -27,7 +27,8 @@ from marketplace.models import (
     PaymentAttemptStatus,
     utcnow,
 )
-from marketplace.payments import card, refunds
+from marketplace.orders import payment as card
+from marketplace.orders import refunds
 from marketplace.payments.gateway import GatewayUnavailable, PaymentGateway, ProcessorRefused
 
 log = logging.getLogger("marketplace.reconcile")
@@ -121,8 +122,12 @@ def _attempt(engine: Engine, settings: Settings, gateway: PaymentGateway, attemp
         return 0
     with transaction(engine) as session:
         order = session.get(Order, attempt.order_id)
+        changed = intent.status != attempt.intent_status or \
+            attempt.status != PaymentAttemptStatus.CONFIRMED
         if intent.status == "succeeded":
-            card.confirmed(session=session, attempt_id=attempt.id, intent_status=intent.status)
+            if changed:
+                card.confirmed(session=session, attempt_id=attempt.id,
+                               intent_status=intent.status)
             if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
                 outcome = card.apply_succeeded(
                     session=session, settings=settings, order=order, intent_id=intent.id,
@@ -131,6 +136,8 @@ def _attempt(engine: Engine, settings: Settings, gateway: PaymentGateway, attemp
                          outcome)
         elif intent.status == "requires_confirmation":  # the buyer's charge never started
             card.abandon(session=session, attempt_id=attempt.id, why="never confirmed")
-        else:
+        elif changed:  # still processing, say: asked again next pass, recorded once
             card.confirmed(session=session, attempt_id=attempt.id, intent_status=intent.status)
+        else:
+            return 0
     return 1

@@ -19,7 +19,8 @@ from contextlib import AbstractContextManager, nullcontext
 from sqlmodel import Session
 
 from marketplace.models import Order, PaymentAttemptStatus, Refund, User
-from marketplace.payments import card, refunds
+from marketplace.orders import payment as card
+from marketplace.orders import refunds
 from marketplace.payments.gateway import (
     CardDeclined,
     GatewayUnavailable,

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
-from marketplace.auth.deps import SettingsDep
+from marketplace.core.deps import GatewayDep, SettingsDep
 from marketplace.core.openapi import problems
 from marketplace.db import SessionDep
 from marketplace.integrations.stripe import webhooks
@@ -31,8 +31,8 @@ STRIPE_EVENT = {"required": True, "content": {"application/json": {"schema": {
 
 @router.post("/webhooks/stripe", response_model=WebhookAnswer, responses=problems(400, 409),
              summary="Receive a Stripe event", openapi_extra={"requestBody": STRIPE_EVENT})
-def stripe_webhook(request: Request, body: Annotated[bytes, Depends(raw_body)],
-                   session: SessionDep, settings: SettingsDep,
+def stripe_webhook(body: Annotated[bytes, Depends(raw_body)],
+                   session: SessionDep, settings: SettingsDep, gateway: GatewayDep,
                    stripe_signature: Annotated[str | None, Header()] = None) -> WebhookAnswer:
     """Stripe calls this with a signed event (`Stripe-Signature` header).
 
@@ -49,6 +49,6 @@ def stripe_webhook(request: Request, body: Annotated[bytes, Depends(raw_body)],
     Stripe sends the event again later.
     """
     outcome = webhooks.handle(session=session, settings=settings,
-                              gateway=request.app.state.gateway, payload=body,
+                              gateway=gateway, payload=body,
                               sig_header=stripe_signature)
     return WebhookAnswer(outcome=outcome)

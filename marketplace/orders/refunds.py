@@ -42,7 +42,7 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.orders.service import _set_status, fulfilments_of, lines_of
+from marketplace.orders.service import ORDER_STATUS, fulfilments_of, lines_of
 from marketplace.payments import ledger
 from marketplace.payments.gateway import (
     GatewayUnavailable,
@@ -228,7 +228,7 @@ def settle(*, session: Session, refund: Refund, stripe_refund_id: str) -> bool:
     settled = session.exec(select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
         Refund.order_id == order.id, Refund.status == RefundStatus.SUCCEEDED)).one()
     to = OrderStatus.REFUNDED if settled >= order.total_cents else OrderStatus.PARTLY_REFUNDED
-    _set_status(session, order, to, None, refund.reason or None)
+    ORDER_STATUS.change(session, order, to, actor=None, reason=refund.reason or None)
     audit.record(session=session, actor=None, entity_type="order", entity_id=order.id,
                  action="refunded", data={"refund_id": refund.id,
                                           "amount_cents": refund.amount_cents,

@@ -1,7 +1,7 @@
 """The card payment page: the one page that needs JavaScript (Stripe.js collects the card).
 
 GET shows the total and the card form; pay.js turns the card into a PaymentMethod and posts
-its id here with the CSRF token. The POST charges once (``payments.flows.pay``: the attempt is
+its id here with the CSRF token. The POST charges once (``orders.flows.pay``: the attempt is
 committed before Stripe is called) and sends the
 buyer to the order page, which says "being confirmed" until the verified webhook marks the
 order paid. A refused card shows this page again (422) with a friendly message; the order
@@ -13,16 +13,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from marketplace.auth.deps import OptionalUser, SettingsDep
+from marketplace.auth.deps import OptionalUser
 from marketplace.config import Settings
+from marketplace.core.deps import GatewayDep, SettingsDep
 from marketplace.core.templating import render
 from marketplace.db import SessionDep, slot_released
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.i18n import usd_to_khr
 from marketplace.models import Order
-from marketplace.orders import access
-from marketplace.payments import card, flows
+from marketplace.orders import access, flows
+from marketplace.orders import payment as card
 from marketplace.payments.gateway import CardDeclined, GatewayUnavailable
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -59,10 +60,11 @@ def pay_page(number: str, request: Request, session: SessionDep, settings: Setti
 
 @router.post("/orders/{number}/pay")
 def pay(number: str, request: Request, session: SessionDep, settings: SettingsDep,
-        user: OptionalUser, payment_method: Annotated[str, Form(max_length=200)] = ""):
+        gateway: GatewayDep, user: OptionalUser,
+        payment_method: Annotated[str, Form(max_length=200)] = ""):
     order = _order(request, session, user, number)
     try:
-        intent = flows.pay(session=session, gateway=request.app.state.gateway, order=order,
+        intent = flows.pay(session=session, gateway=gateway, order=order,
                            payment_method=payment_method,
                            waiting=lambda: slot_released(request))
     except card.AlreadyPaid:
