@@ -258,12 +258,9 @@ def certifications_expire() -> None:
 
     Safe to run twice, or on two machines at once (nightly, e.g. from cron).
     """
-    from marketplace.certification.certificates import expire_due
-    from marketplace.db import transaction
+    from marketplace.certification import tasks
 
-    settings = get_settings()
-    with transaction(_engine()) as session:
-        expired, reminders = expire_due(session=session, settings=settings)
+    expired, reminders = tasks.expire(_engine(), get_settings())
     console.print(f"Expired {expired} certificate(s); queued {reminders} reminder(s).")
 
 

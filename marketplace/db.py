@@ -194,6 +194,19 @@ class _Slot:
 
 
 @contextmanager
+def all_or_nothing(session: Session) -> Iterator[Session]:
+    """Run service calls so that, if they raise, nothing they wrote stays in the request's
+    transaction (a savepoint) and no half-changed object is shown: a route catches the
+    error and shows the form again, and the request's commit saves nothing of it."""
+    try:
+        with session.begin_nested():
+            yield session
+    except BaseException:
+        session.expire_all()  # objects changed in memory are read again from the database
+        raise
+
+
+@contextmanager
 def slot_released(request: Request) -> Iterator[None]:
     """From a plain ``def`` route: give the request's ``db_slot`` back while it waits on
     something slow outside the database (a Stripe call), and take it again after, so a slow

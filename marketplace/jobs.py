@@ -1,17 +1,15 @@
-"""One pass of the background worker (``marketplace worker``): every job that finishes what
-requests started. Each job claims its rows with guarded UPDATEs, so several workers (on
-several machines) can run at once."""
+"""One pass of the background worker (``marketplace worker``): the ``tasks`` of each domain
+that has jobs (orders, notifications, auth), in order. Each job claims its rows with guarded
+UPDATEs, so several workers (on several machines) can run at once."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from marketplace.auth import sessions, throttle
+from marketplace.auth import tasks as auth_tasks
 from marketplace.config import Settings
-from marketplace.db import transaction
-from marketplace.notifications.delivery import deliver_pending
-from marketplace.orders import reconcile
-from marketplace.orders.service import expire_unpaid
+from marketplace.notifications.tasks import deliver_pending
+from marketplace.orders import tasks as order_tasks
 from marketplace.payments.gateway import PaymentGateway
 
 
@@ -29,14 +27,11 @@ def run_once(engine: Engine, settings: Settings, gateway: PaymentGateway, *, now
     then unpaid orders past their reservation, then the email outbox, then old sessions and
     failed log-ins that no longer count."""
     done = Pass()
-    found = reconcile.run(engine, settings, gateway, now=now)
+    found = order_tasks.run(engine, settings, gateway, now=now)
     done.refunds, done.payments = found.refunds, found.payments
-    with transaction(engine) as session:
-        done.expired = expire_unpaid(session=session)
+    done.expired = order_tasks.release_expired(engine)
     done.emails = deliver_pending(engine, settings)
-    with transaction(engine) as session:
-        done.purged = sessions.purge(session=session, now=now) + \
-            throttle.purge(session=session, settings=settings, now=now)
+    done.purged = auth_tasks.purge(engine, settings, now=now)
     return done
 
 

@@ -18,7 +18,7 @@ from marketplace.catalog.schemas import ProductCreate, ProductUpdate, StockIn
 from marketplace.core.deps import StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
-from marketplace.db import SessionDep
+from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.media import images
@@ -83,10 +83,10 @@ def create(request: Request, form: FormDep, session: SessionDep, user: CurrentUs
     group = access.get_group(session=session, group_id=group_id)
     access.require_member(session=session, user=user, group_id=group.id)
     try:
-        data = forms.parse_product(ProductCreate, form, group_id=group.id)
-        product = service.create_product(session=session, actor=user, data=data)
+        with all_or_nothing(session):
+            data = forms.parse_product(ProductCreate, form, group_id=group.id)
+            product = service.create_product(session=session, actor=user, data=data)
     except ValidationFailed as exc:
-        session.rollback()
         return _page(request, group=group, form=form_values(form),
                      errors=forms.field_errors(exc.errors), status_code=422)
     flash(request, _("The product is saved as a draft. Add photos, then publish it."),
@@ -108,10 +108,10 @@ def edit(product_id: int, request: Request, form: FormDep, session: SessionDep, 
          user: CurrentUser):
     product, group = _editable(session, user, product_id)
     try:
-        data = forms.parse_product(ProductUpdate, form)
-        service.update_product(session=session, actor=user, product=product, data=data)
+        with all_or_nothing(session):
+            data = forms.parse_product(ProductUpdate, form)
+            service.update_product(session=session, actor=user, product=product, data=data)
     except ValidationFailed as exc:
-        session.rollback()  # nothing half-changed is shown or saved
         product, group = _editable(session, user, product_id)
         return _page(request, group=group, product=product, storage=storage, session=session,
                      form=form_values(form), errors=forms.field_errors(exc.errors),
@@ -142,11 +142,11 @@ def change_stock(product_id: int, request: Request, form: FormDep, session: Sess
     product, group = _editable(session, user, product_id)
     values = form_values(form)
     try:
-        data = parse_form(StockIn, {"stock_on_hand": values.get("quantity", "").strip()})
-        service.set_stock(session=session, actor=user, product=product,
-                          stock_on_hand=data.stock_on_hand)
+        with all_or_nothing(session):
+            data = parse_form(StockIn, {"stock_on_hand": values.get("quantity", "").strip()})
+            service.set_stock(session=session, actor=user, product=product,
+                              stock_on_hand=data.stock_on_hand)
     except ValidationFailed as exc:
-        session.rollback()
         product, group = _editable(session, user, product_id)
         message = next(iter(exc.errors.values()))
         return _page(request, group=group, product=product, storage=storage, session=session,

@@ -21,7 +21,7 @@ from marketplace.core.deps import StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.money import NotAnAmount, parse_dollars
 from marketplace.core.templating import flash, render
-from marketplace.db import SessionDep
+from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.media import images
@@ -166,14 +166,13 @@ def create(request: Request, form: FormDep, session: SessionDep, user: CurrentUs
            group_id: Annotated[int | None, Query()] = None):
     selected = form.getlist("product_ids")
     try:
-        data = application_data(ApplicationIn, form, with_products=True)
-        application = applications.create(session=session, actor=user, data=data)
+        with all_or_nothing(session):
+            data = application_data(ApplicationIn, form, with_products=True)
+            application = applications.create(session=session, actor=user, data=data)
     except ValidationFailed as exc:
-        session.rollback()
         return _new_page(request, session, user, group_id, form=form_values(form),
                          selected=selected, errors=exc.errors, status_code=422)
     except Conflict as exc:
-        session.rollback()  # nothing of the refused application is kept
         return _new_page(request, session, user, group_id, form=form_values(form),
                          selected=selected, errors={"form": exc.detail}, status_code=409)
     flash(request, _("The application is saved as a draft. Add at least 3 photos, then send "
@@ -234,14 +233,13 @@ def edit(application_id: int, request: Request, form: FormDep, session: SessionD
          storage: StorageDep, user: CurrentUser):
     application = _own(session, user, application_id)
     try:
-        data = application_data(ApplicationUpdate, form, with_products=False)
-        applications.update(session=session, actor=user, application=application, data=data)
+        with all_or_nothing(session):
+            data = application_data(ApplicationUpdate, form, with_products=False)
+            applications.update(session=session, actor=user, application=application, data=data)
     except ValidationFailed as exc:
-        session.rollback()
         return _page(request, session, storage, user, application_id, form=form_values(form),
                      errors=exc.errors, status_code=422)
     except Conflict as exc:
-        session.rollback()
         flash(request, exc.detail, "error")
         return _see_other(_url(application_id))
     flash(request, _("The application is saved."), "success")
@@ -256,15 +254,14 @@ def add_photo(application_id: int, request: Request, form: FormDep, session: Ses
     data = upload.file.read(images.MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
     alt_text = form.get("alt_text") if isinstance(form.get("alt_text"), str) else ""
     try:
-        applications.add_photo(session=session, storage=storage, actor=user,
-                               application=application, data=data, alt_text=alt_text)
+        with all_or_nothing(session):
+            applications.add_photo(session=session, storage=storage, actor=user,
+                                   application=application, data=data, alt_text=alt_text)
     except ValidationFailed as exc:
-        session.rollback()
         return _page(request, session, storage, user, application_id,
                      form={**views.application_values(application), "alt_text": alt_text},
                      errors=exc.errors, status_code=422)
     except Conflict as exc:
-        session.rollback()
         flash(request, exc.detail, "error")
         return _see_other(_url(application_id, "photos"))
     flash(request, _("The photo is added."), "success")
@@ -290,13 +287,12 @@ def submit(application_id: int, request: Request, session: SessionDep, storage: 
            user: CurrentUser):
     application = _own(session, user, application_id)
     try:
-        applications.submit(session=session, actor=user, application=application)
+        with all_or_nothing(session):
+            applications.submit(session=session, actor=user, application=application)
     except ValidationFailed as exc:
-        session.rollback()
         return _page(request, session, storage, user, application_id, errors=exc.errors,
                      status_code=422)
     except Conflict as exc:
-        session.rollback()
         flash(request, exc.detail, "error")
         return _see_other(_url(application_id))
     flash(request, _("The application is sent. A certification officer will review it."),
@@ -308,9 +304,9 @@ def submit(application_id: int, request: Request, session: SessionDep, storage: 
 def withdraw(application_id: int, request: Request, session: SessionDep, user: CurrentUser):
     application = _own(session, user, application_id)
     try:
-        applications.withdraw(session=session, actor=user, application=application)
+        with all_or_nothing(session):
+            applications.withdraw(session=session, actor=user, application=application)
     except Conflict as exc:
-        session.rollback()
         flash(request, exc.detail, "error")
         return _see_other(_url(application_id))
     flash(request, _("The application is withdrawn."), "success")

@@ -19,7 +19,7 @@ from marketplace.certification.schemas import AssessmentIn, CertificateActionIn,
 from marketplace.core.deps import SettingsDep, StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
-from marketplace.db import SessionDep
+from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import ApplicationStatus, Certificate, CertificateStatus
@@ -123,13 +123,13 @@ def assess(application_id: int, request: Request, form: FormDep, session: Sessio
     key = values.get("criterion_key", "")
     result = values.get("result", "")
     try:
-        data = parse_form(AssessmentIn, {
-            "criterion_key": key, "note": values.get("note", ""),
-            "passed": {"pass": True, "fail": False}.get(result, result)})
-        review.assess(session=session, actor=officer, application=application,
-                      criterion_key=data.criterion_key, passed=data.passed, note=data.note)
+        with all_or_nothing(session):
+            data = parse_form(AssessmentIn, {
+                "criterion_key": key, "note": values.get("note", ""),
+                "passed": {"pass": True, "fail": False}.get(result, result)})
+            review.assess(session=session, actor=officer, application=application,
+                          criterion_key=data.criterion_key, passed=data.passed, note=data.note)
     except ValidationFailed as exc:
-        session.rollback()
         errors = {("form" if field == "criterion_key" else f"{field}-{key}"): message
                   for field, message in exc.errors.items()}
         if "passed" in exc.errors:
@@ -138,7 +138,6 @@ def assess(application_id: int, request: Request, form: FormDep, session: Sessio
                      form={f"note-{key}": values.get("note", ""), f"result-{key}": result},
                      errors=errors, status_code=422)
     except Conflict as exc:  # preconditions first; or no longer under review
-        session.rollback()
         flash(request, exc.detail, "error")
         return _see_other(_url(application_id, f"item-{key}"))
     flash(request, _("Assessment saved."), "success")
@@ -151,27 +150,25 @@ def decide(application_id: int, request: Request, form: FormDep, session: Sessio
     application = _reviewable(session, officer, application_id)
     values = form_values(form)
     try:
-        data = parse_form(DecisionIn, {"decision": values.get("decision", ""),
-                                       "note": values.get("decision_note", "")})
-        certificate = review.decide(session=session, settings=settings, actor=officer,
-                                    application=application, decision=data.decision,
-                                    note=data.note)
+        with all_or_nothing(session):
+            data = parse_form(DecisionIn, {"decision": values.get("decision", ""),
+                                           "note": values.get("decision_note", "")})
+            certificate = review.decide(session=session, settings=settings, actor=officer,
+                                        application=application, decision=data.decision,
+                                        note=data.note)
     except ValidationFailed as exc:
-        session.rollback()
         return _page(request, session, storage, officer, application_id,
                      form=values,
                      errors={{"note": "decision_note"}.get(k, k): v
                              for k, v in exc.errors.items()},
                      status_code=422)
     except InvalidTransition as exc:
-        session.rollback()
         application = applications.get(session=session, application_id=application_id)
         decided = application.status in DECIDED
         flash(request, _("Another officer has already decided this application.")
               if decided else exc.detail, "error")
         return _see_other(_url(application_id, "decision"))
     except Conflict as exc:
-        session.rollback()
         flash(request, exc.detail, "error")
         return _see_other(_url(application_id, "decision"))
     if certificate is not None:
@@ -235,16 +232,15 @@ def change_status(number: str, request: Request, form: FormDep, session: Session
     certificate = certificates.get_by_number(session=session, number=number)
     values = form_values(form)
     try:
-        data = parse_form(CertificateActionIn, {"action": values.get("action", ""),
-                                                "reason": values.get("reason", "")})
-        certificates.change_status(session=session, actor=officer, certificate=certificate,
-                                   action=data.action, reason=data.reason)
+        with all_or_nothing(session):
+            data = parse_form(CertificateActionIn, {"action": values.get("action", ""),
+                                                    "reason": values.get("reason", "")})
+            certificates.change_status(session=session, actor=officer, certificate=certificate,
+                                       action=data.action, reason=data.reason)
     except ValidationFailed as exc:
-        session.rollback()
         return _certificate_page(request, session, number, form=values, errors=exc.errors,
                                  status_code=422)
     except Conflict as exc:
-        session.rollback()
         flash(request, exc.detail, "error")
         return _see_other(f"/officer/certificates/{number}")
     messages = {"suspend": _("The seal is suspended."), "reinstate": _("The seal is valid again."),
@@ -291,10 +287,10 @@ def _items(text: str) -> list[dict]:
 def publish_criteria(request: Request, form: FormDep, session: SessionDep, admin: AdminUser):
     values = form_values(form)
     try:
-        published = criteria.publish(session=session, actor=admin,
-                                     items=_items(values.get("items", "")))
+        with all_or_nothing(session):
+            published = criteria.publish(session=session, actor=admin,
+                                         items=_items(values.get("items", "")))
     except ValidationFailed as exc:
-        session.rollback()
         return _criteria_page(request, session, form=values, errors=exc.errors,
                               status_code=422)
     flash(request, _("Criteria version %(n)s is published. New applications use it.",

@@ -20,7 +20,7 @@ from marketplace.core.clientip import client_ip
 from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, khr, render
-from marketplace.db import SessionDep
+from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import InsufficientStock, ValidationFailed
 from marketplace.i18n import current_locale, localized
 from marketplace.i18n import gettext as _
@@ -181,7 +181,7 @@ def place(request: Request, form: FormDep, session: SessionDep, settings: Settin
     key = (values.get("idempotency_key") or "").strip()[:80] or None
     try:
         address = parse_address(values)
-        with session.begin_nested():  # a refused order leaves nothing behind
+        with all_or_nothing(session):  # a refused order leaves nothing behind
             order, _created = service.place_order(
                 session=session, settings=settings, cart=cart, user=user, address=address,
                 idempotency_key=key, client_ip=client_ip(request),

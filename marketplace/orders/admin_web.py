@@ -13,7 +13,7 @@ from marketplace.core.deps import GatewayDep
 from marketplace.core.forms import FormDep, form_values
 from marketplace.core.money import NotAnAmount, parse_dollars, plain_dollars
 from marketplace.core.templating import flash, render
-from marketplace.db import SessionDep, slot_released
+from marketplace.db import SessionDep, all_or_nothing, slot_released
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import format_usd, localized
 from marketplace.i18n import gettext as _
@@ -110,7 +110,7 @@ def cancel(number: str, request: Request, form: FormDep, session: SessionDep, ad
     order = orders.get_by_number(session=session, number=number[:24])
     values = form_values(form)
     try:
-        with session.begin_nested():
+        with all_or_nothing(session):
             orders.cancel_unpaid(session=session, actor=admin, order=order,
                                  reason=values.get("reason", "")[:500])
     except Conflict as exc:

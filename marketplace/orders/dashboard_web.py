@@ -8,7 +8,7 @@ from marketplace.auth.deps import CurrentUser
 from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, render
-from marketplace.db import SessionDep
+from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import BadRequest, InvalidTransition, ValidationFailed
 from marketplace.i18n import N_, localized
 from marketplace.i18n import gettext as _
@@ -61,7 +61,7 @@ def move(fulfilment_id: int, request: Request, form: FormDep, session: SessionDe
         raise BadRequest()
     fulfilment = orders.get_fulfilment(session=session, fulfilment_id=fulfilment_id)
     try:
-        with session.begin_nested():  # a refused change leaves nothing behind
+        with all_or_nothing(session):  # a refused change leaves nothing behind
             orders.set_fulfilment_status(
                 session=session, settings=settings, actor=user, fulfilment=fulfilment, to=to,
                 carrier=values.get("carrier"), tracking_number=values.get("tracking_number"))

@@ -4,7 +4,7 @@ Money must never move at the processor without being recorded here first. So eac
 records its intent and commits, calls Stripe outside any transaction (no lock is held while
 the network is slow), then records the outcome and commits again. If the outcome cannot be
 recorded, or Stripe does not answer, what was recorded first stays pending and
-``marketplace worker`` finishes it (``reconcile``).
+``marketplace worker`` finishes it (``orders.tasks``).
 
 The session passed in is the request's: these functions commit it. Call them from a plain
 ``def`` route before anything else is written in that request. ``waiting`` wraps every call

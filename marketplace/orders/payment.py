@@ -2,7 +2,7 @@
 
 The order is marked paid by the verified Stripe webhook
 (``marketplace.integrations.stripe.webhooks``) or, when that never came, by the worker asking
-Stripe (``orders.reconcile``); both go through ``apply_succeeded``. Each press of "Pay" is a
+Stripe (``orders.tasks``); both go through ``apply_succeeded``. Each press of "Pay" is a
 ``PaymentAttempt`` recorded and committed before Stripe is called (``orders.flows.pay``).
 """
 

@@ -10,7 +10,7 @@ from marketplace import geo
 from marketplace.auth.deps import CurrentUser, OptionalUser
 from marketplace.core.forms import FormDep
 from marketplace.core.templating import flash, render
-from marketplace.db import SessionDep
+from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict
 from marketplace.i18n import N_, current_locale, localized
 from marketplace.i18n import gettext as _
@@ -79,7 +79,7 @@ def cancel(number: str, request: Request, form: FormDep, session: SessionDep,
     """The buyer cancels their unpaid order: its pieces are no longer held for them."""
     order = access.order_for_page(request, session, user, number)
     try:
-        with session.begin_nested():
+        with all_or_nothing(session):
             unpaid.cancel_by_buyer(session=session, order=order, actor=user)
     except Conflict as exc:  # already paid or cancelled, or a payment is under way
         flash(request, exc.detail)

@@ -12,7 +12,7 @@ import re
 import time
 from email import policy
 
-from marketplace.notifications.delivery import deliver_pending
+from marketplace.notifications.tasks import deliver_pending
 from tests.factories import DEFAULT_PASSWORD
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

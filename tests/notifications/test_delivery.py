@@ -7,7 +7,7 @@ from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from marketplace.models import OutboxMessage, utcnow
-from marketplace.notifications.delivery import deliver_pending
+from marketplace.notifications.tasks import deliver_pending
 
 
 def _queue(session, n):

@@ -1,4 +1,5 @@
-"""The worker's payment jobs: finish what a request recorded but could not complete.
+"""The orders' jobs in ``marketplace worker``: finish what a request recorded but could not
+complete (``run``), and release unpaid orders past their reservation (``release_expired``).
 
 - A pending refund whose answer is overdue: ask the processor for the intent's refunds; if
   ours is there, record its outcome; if not, send it again with the same idempotency key.
@@ -29,6 +30,7 @@ from marketplace.models import (
 )
 from marketplace.orders import payment as card
 from marketplace.orders import refunds
+from marketplace.orders.service import expire_unpaid
 from marketplace.payments.gateway import GatewayUnavailable, PaymentGateway, ProcessorRefused
 
 log = logging.getLogger("marketplace.reconcile")
@@ -141,3 +143,9 @@ def _attempt(engine: Engine, settings: Settings, gateway: PaymentGateway, attemp
         else:
             return 0
     return 1
+
+
+def release_expired(engine: Engine) -> int:
+    """Cancel unpaid orders past their reservation and give their stock back."""
+    with transaction(engine) as session:
+        return expire_unpaid(session=session)
