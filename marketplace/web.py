@@ -13,10 +13,10 @@ from marketplace.certification.officer_web import router as seal_officer_router
 from marketplace.certification.web import router as seal_router
 from marketplace.checkout.web import router as checkout_router
 from marketplace.core.csrf import verify_csrf
-from marketplace.orders.admin_web import router as admin_orders_router
-from marketplace.orders.dashboard_web import router as fulfilments_router
-from marketplace.orders.pay_web import router as pay_router
-from marketplace.orders.web import router as orders_router
+from marketplace.orders.web.admin import router as admin_orders_router
+from marketplace.orders.web.buyer import router as orders_router
+from marketplace.orders.web.dashboard import router as fulfilments_router
+from marketplace.orders.web.pay import router as pay_router
 from marketplace.pages.web import router as pages_router
 from marketplace.producers.admin_web import router as admin_groups_router
 from marketplace.producers.web import router as producers_router

@@ -29,8 +29,8 @@ from marketplace.core.openapi import problems
 from marketplace.db import SessionDep
 from marketplace.errors import NotFound
 from marketplace.i18n import gettext as _
-from marketplace.orders import access
 from marketplace.orders.serialize import order_public_of
+from marketplace.orders.service import access
 
 router = APIRouter()
 

@@ -36,7 +36,7 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.orders import stock, unpaid
+from marketplace.orders.service import stock, unpaid
 from marketplace.payments import pricing
 
 __all__ = ["Address", "PriceChanged", "Quote", "QuoteLine", "place_order", "quote"]

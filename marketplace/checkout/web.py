@@ -25,8 +25,8 @@ from marketplace.errors import InsufficientStock, ValidationFailed
 from marketplace.i18n import current_locale, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import StockMode
-from marketplace.orders import access
-from marketplace.orders.unpaid import TooManyUnpaidOrders
+from marketplace.orders.service import access
+from marketplace.orders.service.unpaid import TooManyUnpaidOrders
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

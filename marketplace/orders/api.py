@@ -15,13 +15,10 @@ from marketplace.core.openapi import problems
 from marketplace.core.pagination import Cursor, Limit, Page, next_offset, offset_of
 from marketplace.db import SessionDep
 from marketplace.models import Fulfilment, FulfilmentStatus
-from marketplace.orders import access, service, unpaid
-from marketplace.orders.schemas import (
-    FulfilmentStatusIn,
-    OrderPublic,
-    ParcelPublic,
-)
+from marketplace.orders import service
+from marketplace.orders.schemas import FulfilmentStatusIn, OrderPublic, ParcelPublic
 from marketplace.orders.serialize import order_public, order_public_of, parcel_public
+from marketplace.orders.service import access, unpaid
 
 router = APIRouter()
 

@@ -21,16 +21,9 @@ from sqlmodel import select
 
 from marketplace.config import Settings
 from marketplace.db import transaction
-from marketplace.models import (
-    Order,
-    OrderStatus,
-    PaymentAttempt,
-    PaymentAttemptStatus,
-    utcnow,
-)
-from marketplace.orders import payment as card
-from marketplace.orders import refunds
-from marketplace.orders.service import expire_unpaid
+from marketplace.models import Order, OrderStatus, PaymentAttempt, PaymentAttemptStatus, utcnow
+from marketplace.orders.service import expire_unpaid, refunds
+from marketplace.orders.service import payment as card
 from marketplace.payments.gateway import GatewayUnavailable, PaymentGateway, ProcessorRefused
 
 log = logging.getLogger("marketplace.reconcile")

@@ -11,11 +11,7 @@ from sqlmodel import select
 from marketplace.checkout import service as checkout
 from marketplace.db import transaction
 from marketplace.errors import InsufficientStock, ValidationFailed
-from marketplace.models import (
-    Order,
-    Product,
-    utcnow,
-)
+from marketplace.models import Order, Product, utcnow
 from marketplace.orders import service as orders
 from tests.factories import (
     address,

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 
 from marketplace.checkout import service as checkout
 from marketplace.models import Order, utcnow
-from marketplace.orders import access
 from marketplace.orders import service as orders
+from marketplace.orders.service import access
 from tests.factories import address, cart_with, create_product, create_user
 from tests.helpers import delivered_mail, link_in
 from tests.helpers.checkout import fill_cart, place, review

@@ -282,7 +282,7 @@ def test_parcel_moves_to_delivered_and_the_buyer_sees_tracking(client, session, 
     assert mail and mail[0]["To"] == "alex@example.com"
     assert client.post(url, json={"status": "delivered"}, headers=auth).status_code == 200
     order = orders.get_by_number(session=session, number=number)
-    from marketplace.orders.access import token_for
+    from marketplace.orders.service.access import token_for
 
     seen = client.get(f"{API}/orders/{number}",
                       headers={"X-Order-Token": token_for(settings, order)}).json()

@@ -12,7 +12,7 @@ from sqlmodel import select
 from marketplace.checkout import service as checkout
 from marketplace.models import Order, Product, utcnow
 from marketplace.orders import service as orders
-from marketplace.orders.unpaid import TooManyUnpaidOrders
+from marketplace.orders.service.unpaid import TooManyUnpaidOrders
 from tests.factories import address, cart_with, create_product, create_user
 from tests.helpers import form_post
 from tests.helpers.api import API, cart_of, counts, order_body

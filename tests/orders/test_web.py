@@ -8,14 +8,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from marketplace.checkout import service as checkout
-from marketplace.models import (
-    Fulfilment,
-    Order,
-    Product,
-    Refund,
-    User,
-    utcnow,
-)
+from marketplace.models import Fulfilment, Order, Product, Refund, User, utcnow
 from marketplace.orders import service as orders
 from tests.factories import address, cart_with, create_group, create_product, create_user
 from tests.helpers import delivered_mail, form_post, login

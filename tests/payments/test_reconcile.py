@@ -11,17 +11,10 @@ from sqlmodel import select
 
 from marketplace import jobs
 from marketplace.db import transaction
-from marketplace.models import (
-    LedgerTransaction,
-    Order,
-    PaymentAttempt,
-    Refund,
-    User,
-    utcnow,
-)
-from marketplace.orders import flows, refunds
-from marketplace.orders import payment as card
+from marketplace.models import LedgerTransaction, Order, PaymentAttempt, Refund, User, utcnow
 from marketplace.orders import service as orders
+from marketplace.orders.service import flows, refunds
+from marketplace.orders.service import payment as card
 from marketplace.payments import ledger
 from marketplace.payments.gateway import GatewayUnavailable
 from tests.factories import create_product, create_user

@@ -12,8 +12,8 @@ from sqlmodel import select
 from marketplace.db import transaction
 from marketplace.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from marketplace.models import LedgerTransaction, Order, Refund, User
-from marketplace.orders import flows
 from marketplace.orders import service as orders
+from marketplace.orders.service import flows
 from marketplace.payments import ledger
 from marketplace.payments.pricing import refund_split
 from tests.factories import create_group, create_product, create_user

@@ -28,8 +28,8 @@ from marketplace.config import Settings
 from marketplace.errors import BadRequest, MarketplaceError
 from marketplace.i18n import gettext as _
 from marketplace.models import Order, PaymentAttempt, StripeEvent, utcnow
-from marketplace.orders import payment as card
-from marketplace.orders import refunds
+from marketplace.orders.service import payment as card
+from marketplace.orders.service import refunds
 from marketplace.payments.gateway import GatewayUnavailable, ProcessorRefund
 
 log = logging.getLogger("marketplace.stripe")

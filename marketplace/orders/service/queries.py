@@ -8,15 +8,7 @@ from sqlmodel import Session, select
 from marketplace.access import accessible_group_ids
 from marketplace.auth.roles import has_role
 from marketplace.errors import Forbidden
-from marketplace.models import (
-    Fulfilment,
-    FulfilmentStatus,
-    Order,
-    OrderLine,
-    Refund,
-    Role,
-    User,
-)
+from marketplace.models import Fulfilment, FulfilmentStatus, Order, OrderLine, Refund, Role, User
 
 PAGE_SIZE = 100
 

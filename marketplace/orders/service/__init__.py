@@ -20,7 +20,7 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.orders import stock
+from marketplace.orders.service import stock
 from marketplace.payments import ledger
 
 # An admin or the buyer cancels an unpaid order (``cancel_unpaid``). The system: the webhook
@@ -70,7 +70,7 @@ def mark_paid(*, session: Session, settings: Settings, order: Order,
               amount_cents: int | None = None) -> bool:
     """Payment succeeded (from the verified webhook only): stock sold, ledger written,
     fulfilments opened, cart emptied, confirmation queued. False if already done."""
-    from marketplace.orders.notify import order_paid
+    from marketplace.orders.service.notify import order_paid
 
     if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
         return False  # already paid: a replayed or duplicate event changes nothing
@@ -161,7 +161,7 @@ def set_fulfilment_status(*, session: Session, settings: Settings, actor: User,
                           tracking_number: str | None = None) -> Fulfilment:
     """A group member accepts, packs, ships (carrier and tracking) or delivers its parcel."""
     from marketplace.access import require_member
-    from marketplace.orders.notify import fulfilment_shipped
+    from marketplace.orders.service.notify import fulfilment_shipped
 
     require_member(session=session, user=actor, group_id=fulfilment.group_id)
     if to not in PRODUCER_MOVES:

@@ -19,14 +19,9 @@ from contextlib import AbstractContextManager, nullcontext
 from sqlmodel import Session
 
 from marketplace.models import Order, PaymentAttemptStatus, Refund, User
-from marketplace.orders import payment as card
-from marketplace.orders import refunds
-from marketplace.payments.gateway import (
-    CardDeclined,
-    GatewayUnavailable,
-    Intent,
-    PaymentGateway,
-)
+from marketplace.orders.service import payment as card
+from marketplace.orders.service import refunds
+from marketplace.payments.gateway import CardDeclined, GatewayUnavailable, Intent, PaymentGateway
 
 log = logging.getLogger("marketplace.payments")
 IN_FLIGHT = frozenset({"succeeded", "processing", "requires_capture", "requires_action"})

@@ -18,9 +18,9 @@ from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import format_usd, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import OrderStatus, RefundStatus
-from marketplace.orders import flows, queries, refunds
 from marketplace.orders import service as orders
-from marketplace.orders.web import LABELS, parcels, shipping_address
+from marketplace.orders.service import flows, queries, refunds
+from marketplace.orders.web.buyer import LABELS, parcels, shipping_address
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

@@ -13,9 +13,9 @@ from marketplace.errors import BadRequest, InvalidTransition, ValidationFailed
 from marketplace.i18n import N_, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import FulfilmentStatus
-from marketplace.orders import queries
 from marketplace.orders import service as orders
-from marketplace.orders.web import LABELS, shipping_address
+from marketplace.orders.service import queries
+from marketplace.orders.web.buyer import LABELS, shipping_address
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

@@ -22,8 +22,8 @@ from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.i18n import usd_to_khr
 from marketplace.models import Order
-from marketplace.orders import access, flows
-from marketplace.orders import payment as card
+from marketplace.orders.service import access, flows
+from marketplace.orders.service import payment as card
 from marketplace.payments.gateway import CardDeclined, GatewayUnavailable
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

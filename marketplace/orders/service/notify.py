@@ -5,7 +5,7 @@ from sqlmodel import Session
 from marketplace.config import Settings
 from marketplace.models import Fulfilment, Order, OrderLine, ProducerGroup, User
 from marketplace.notifications.service import queue_email
-from marketplace.orders.access import order_url
+from marketplace.orders.service.access import order_url
 
 
 def order_paid(*, session: Session, settings: Settings, order: Order, lines: list[OrderLine],

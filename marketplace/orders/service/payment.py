@@ -17,13 +17,7 @@ from marketplace import audit
 from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, MarketplaceError, ValidationFailed
 from marketplace.i18n import gettext as _
-from marketplace.models import (
-    Order,
-    OrderStatus,
-    PaymentAttempt,
-    PaymentAttemptStatus,
-    utcnow,
-)
+from marketplace.models import Order, OrderStatus, PaymentAttempt, PaymentAttemptStatus, utcnow
 from marketplace.orders import service as orders
 from marketplace.payments.gateway import Intent
 

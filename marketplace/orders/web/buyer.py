@@ -15,8 +15,8 @@ from marketplace.errors import Conflict
 from marketplace.i18n import N_, current_locale, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import Order, OrderStatus
-from marketplace.orders import access, unpaid
 from marketplace.orders import service as orders
+from marketplace.orders.service import access, unpaid
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

@@ -120,7 +120,7 @@ def check_room(*, session: Session, settings: Settings, cart: Cart, user: User |
 def cancel_by_buyer(*, session: Session, order: Order, actor: User | None) -> Order:
     """The buyer gives up an unpaid order: its pieces are no longer held."""
     from marketplace.orders import service
-    from marketplace.orders.payment import PaymentInProgress, lock_order
+    from marketplace.orders.service.payment import PaymentInProgress, lock_order
 
     order = lock_order(session, order.id)  # a payment starting now waits for this decision
     if OrderStatus.CANCELLED not in service.ORDER_STATUS.allowed(order.status):
