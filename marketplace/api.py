@@ -6,7 +6,6 @@ from marketplace.auth.api import router as auth_router
 from marketplace.cart.api import router as carts_router
 from marketplace.catalog.api import router as products_router
 from marketplace.certification.api import router as certification_router
-from marketplace.certification.public_api import router as certification_public_router
 from marketplace.checkout.api import router as checkout_router
 from marketplace.integrations.stripe.api import router as stripe_router
 from marketplace.orders.api import router as orders_router
@@ -17,7 +16,6 @@ router.include_router(auth_router)
 router.include_router(groups_router)
 router.include_router(products_router)
 router.include_router(certification_router)
-router.include_router(certification_public_router)  # after: /certifications/queue first
 router.include_router(carts_router)
 router.include_router(checkout_router)
 router.include_router(orders_router)

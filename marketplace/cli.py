@@ -170,9 +170,9 @@ def users_create(
     """Create a verified account (for staff), optionally with roles."""
     from pydantic import ValidationError
 
-    from marketplace.auth import roles as roles_service
     from marketplace.auth import service
     from marketplace.auth.schemas import SignupIn
+    from marketplace.auth.service import roles as roles_service
     from marketplace.db import transaction
     from marketplace.errors import MarketplaceError
     from marketplace.models import utcnow
@@ -197,8 +197,8 @@ def users_create(
 @users_app.command("grant")
 def users_grant(email: str, role: str) -> None:
     """Grant ROLE (producer, business_buyer, officer, admin) to the account EMAIL."""
-    from marketplace.auth import roles as roles_service
     from marketplace.auth import service
+    from marketplace.auth.service import roles as roles_service
     from marketplace.db import transaction
     from marketplace.errors import MarketplaceError
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from marketplace import geo
-from marketplace.auth import roles
+from marketplace.auth.service import roles
 from marketplace.catalog.service import refresh_search_text
 from marketplace.core import security
 from marketplace.core.page_cache import bump

@@ -5,7 +5,7 @@ from functools import cache
 
 from sqlmodel import Session
 
-from marketplace.auth import roles
+from marketplace.auth.service import roles
 from marketplace.core import security
 from marketplace.models import User, utcnow
 
@@ -158,8 +158,8 @@ def png_bytes(width: int = 64, height: int = 48, color=(180, 90, 40), fmt: str =
 def create_application(session: Session, storage, *, group=None, products=None,
                        submitted: bool = True, photos: int = 3, actor: User | None = None):
     """A complete Seal application (submitted by default) with drawn photos."""
-    from marketplace.certification import applications
     from marketplace.certification.schemas import ApplicationIn
+    from marketplace.certification.service import applications
     from marketplace.models import User as UserModel
 
     group = group or create_group(session)
@@ -183,7 +183,7 @@ def create_application(session: Session, storage, *, group=None, products=None,
 
 def pass_everything(session: Session, officer: User, application) -> None:
     """Record a pass for every precondition and criterion of the application's criteria set."""
-    from marketplace.certification import review
+    from marketplace.certification.service import review
     from marketplace.models import CriteriaSet
 
     for item in session.get(CriteriaSet, application.criteria_set_id).items:
@@ -208,7 +208,7 @@ def cart_with(session: Session, items, user: User | None = None):
 
 def address(**overrides):
     """A Cambodian shipping address for checkout."""
-    from marketplace.checkout.address import Address
+    from marketplace.checkout.service.address import Address
 
     data = {"full_name": "Alex Traveller", "email": "alex@example.com",
             "phone": "+85512345678", "country": "KH", "shipping_option": "courier",
@@ -220,7 +220,7 @@ def address(**overrides):
 
 def issue_certificate(session: Session, storage, settings, *, group=None):
     """An application approved by an officer after passing every criterion: its certificate."""
-    from marketplace.certification import review
+    from marketplace.certification.service import review
 
     officer = create_user(session, role=["officer"])
     application = create_application(session, storage, group=group)

@@ -27,7 +27,7 @@ from schemathesis.openapi.checks import EnsureResourceAvailability
 from sqlmodel import select
 
 from marketplace.auth import service as auth_service
-from marketplace.certification import review
+from marketplace.certification.service import review
 from marketplace.models import CartLine
 from tests.factories import (
     cart_with,

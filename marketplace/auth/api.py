@@ -7,13 +7,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from marketplace.auth import service
 from marketplace.auth.deps import CurrentUser
-from marketplace.auth.schemas import (
-    ApiTokenPublic,
-    SignupAccepted,
-    SignupIn,
-    TokenOut,
-    UserPublic,
-)
+from marketplace.auth.schemas import ApiTokenPublic, SignupAccepted, SignupIn, TokenOut, UserPublic
 from marketplace.core.clientip import client_ip
 from marketplace.core.deps import SettingsDep
 from marketplace.core.openapi import problems

@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from marketplace.auth import roles, service, sessions
+from marketplace.auth import service
+from marketplace.auth.service import roles, sessions
 from marketplace.core.clientip import client_ip
 from marketplace.core.deps import settings_of
 from marketplace.core.openapi import REQUIRES_USER

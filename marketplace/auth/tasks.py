@@ -2,7 +2,7 @@
 
 from sqlalchemy import Engine
 
-from marketplace.auth import sessions, throttle
+from marketplace.auth.service import sessions, throttle
 from marketplace.config import Settings
 from marketplace.db import transaction
 

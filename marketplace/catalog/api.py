@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from marketplace.auth.deps import CurrentUser, OptionalUser
-from marketplace.catalog import photos, search, service, views
+from marketplace.catalog import service, views
 from marketplace.catalog.schemas import (
     ImagePublic,
     ProductCreate,
@@ -28,6 +28,7 @@ from marketplace.catalog.schemas import (
     StockIn,
 )
 from marketplace.catalog.serialize import product_public, products_public
+from marketplace.catalog.service import photos, search
 from marketplace.core.deps import SettingsDep, StorageDep, settings_of, storage_of
 from marketplace.core.openapi import problems
 from marketplace.core.pagination import Page

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from marketplace.catalog import photos as photo_service
 from marketplace.catalog.schemas import ProductPublic, VariantPublic
+from marketplace.catalog.service import photos as photo_service
 from marketplace.catalog.service import variants_of
 from marketplace.config import Settings
 from marketplace.i18n import usd_to_khr

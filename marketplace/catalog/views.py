@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 
 from marketplace import geo
 from marketplace.auth.deps import get_optional_user
-from marketplace.catalog.photos import first_photos
-from marketplace.catalog.search import CatalogQuery
+from marketplace.catalog.service.photos import first_photos
+from marketplace.catalog.service.search import CatalogQuery
 from marketplace.core import page_cache
 from marketplace.core.deps import settings_of, storage_of
 from marketplace.core.money import NotAnAmount, parse_dollars

@@ -20,8 +20,8 @@ from functools import cache
 from sqlmodel import Session, col, select
 
 from marketplace.access import membership
-from marketplace.certification import applications, certificates, criteria, review
 from marketplace.certification.schemas import ApplicationIn, ComplaintIn
+from marketplace.certification.service import applications, certificates, criteria, review
 from marketplace.config import Settings
 from marketplace.core import security
 from marketplace.media import images
@@ -114,7 +114,7 @@ Advance = Callable[..., None]
 def _officer(session: Session) -> tuple[User, bool]:
     """The demo certification officer, made through marketplace.demo if it offers a way."""
     from marketplace import demo
-    from marketplace.auth import roles
+    from marketplace.auth.service import roles
 
     spec = next((s for s in getattr(demo, "DEMO_USERS", ()) if s.email == OFFICER_EMAIL), None)
     if spec is None and hasattr(demo, "DemoUser"):
@@ -150,7 +150,7 @@ def _hashed(password: str) -> str:
 def _applicant(session: Session, group: ProducerGroup) -> tuple[User, bool]:
     """A member who applies for the group: its leader, else a member, else a new demo leader
     account (the demo groups may have been loaded without members)."""
-    from marketplace.auth import roles
+    from marketplace.auth.service import roles
 
     leader = session.get(User, group.leader_id) if group.leader_id else None
     if leader is not None and membership(session=session, user=leader, group_id=group.id):

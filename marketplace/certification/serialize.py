@@ -7,8 +7,8 @@ from fastapi import Depends, Path
 from sqlmodel import Session, col, select
 
 from marketplace import geo
-from marketplace.certification import certificates
 from marketplace.certification.schemas import CertificatePublic
+from marketplace.certification.service import certificates
 from marketplace.config import Settings
 from marketplace.db import SessionDep
 from marketplace.models import Certificate, CriteriaSet, ProducerGroup, Product

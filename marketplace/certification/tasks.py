@@ -2,7 +2,7 @@
 
 from sqlalchemy import Engine
 
-from marketplace.certification.certificates import expire_due
+from marketplace.certification.service.certificates import expire_due
 from marketplace.config import Settings
 from marketplace.db import transaction
 

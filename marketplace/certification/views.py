@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from marketplace import audit, geo
 from marketplace.catalog.views import CRAFT_LABELS, product_url
-from marketplace.certification import applications, certificates, criteria
+from marketplace.certification.service import applications, certificates, criteria
 from marketplace.core.money import plain_dollars
 from marketplace.i18n import N_, current_locale
 from marketplace.media import images

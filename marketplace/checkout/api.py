@@ -12,7 +12,6 @@ from marketplace.auth.deps import OptionalUser
 from marketplace.cart import service as carts
 from marketplace.cart.deps import TokenCart
 from marketplace.checkout import service
-from marketplace.checkout.address import Address
 from marketplace.checkout.schemas import (
     CountryCode,
     GroupShippingPublic,
@@ -23,6 +22,7 @@ from marketplace.checkout.schemas import (
     QuotePublic,
     ShippingOptionCode,
 )
+from marketplace.checkout.service.address import Address
 from marketplace.core.clientip import client_ip
 from marketplace.core.deps import SettingsDep
 from marketplace.core.openapi import problems

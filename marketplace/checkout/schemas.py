@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from marketplace.checkout.address import COUNTRIES, Address, parse_address
+from marketplace.checkout.service.address import COUNTRIES, Address, parse_address
 from marketplace.orders.schemas import OrderPublic
 
 ShippingOptionCode = Literal["courier", "bus", "ems", "express"]

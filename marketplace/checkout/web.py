@@ -12,10 +12,11 @@ from marketplace import geo
 from marketplace.auth.deps import OptionalUser
 from marketplace.cart import service as carts
 from marketplace.cart.views import cart_page, current_cart
-from marketplace.checkout import address as address_rule
-from marketplace.checkout import service, shipping
-from marketplace.checkout.address import CODES, Address
-from marketplace.checkout.idempotency import IdempotencyKeyReused
+from marketplace.checkout import service
+from marketplace.checkout.service import address as address_rule
+from marketplace.checkout.service import shipping
+from marketplace.checkout.service.address import CODES, Address
+from marketplace.checkout.service.idempotency import IdempotencyKeyReused
 from marketplace.core.clientip import client_ip
 from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, form_values

@@ -12,12 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit, geo
-from marketplace.access import (
-    get_group,
-    membership,
-    require_member,
-)
-from marketplace.auth.roles import grant_role, has_role
+from marketplace.access import get_group, membership, require_member
+from marketplace.auth.service.roles import grant_role, has_role
 from marketplace.config import Settings
 from marketplace.core import security
 from marketplace.core.page_cache import bump

@@ -2,8 +2,9 @@
 
 import pytest
 
-from marketplace.auth import roles, service, sessions, throttle
+from marketplace.auth import service
 from marketplace.auth.schemas import SignupIn
+from marketplace.auth.service import roles, sessions, throttle
 from marketplace.core import security
 from marketplace.errors import EmailTaken, Forbidden, Gone, TooManyRequests, ValidationFailed
 from marketplace.models import AuditEvent, OutboxMessage, User

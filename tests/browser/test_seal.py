@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from selenium.webdriver.common.by import By
 
-from marketplace.certification import certificates
+from marketplace.certification.service import certificates
 from tests.factories import (
     add_member,
     create_application,

@@ -5,8 +5,9 @@ import io
 import pytest
 from PIL import Image
 
-from marketplace.catalog import photos, search, service
+from marketplace.catalog import service
 from marketplace.catalog.schemas import ProductCreate, ProductUpdate
+from marketplace.catalog.service import photos, search
 from marketplace.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.media import images
 from marketplace.models import Product

@@ -9,8 +9,9 @@ from email.utils import format_datetime
 import pytest
 from sqlalchemy import event
 
-from marketplace.catalog import photos, service
+from marketplace.catalog import service
 from marketplace.catalog.schemas import ProductUpdate
+from marketplace.catalog.service import photos
 from marketplace.models import User, utcnow
 from tests.factories import create_group, create_product, create_user, png_bytes
 from tests.helpers import login

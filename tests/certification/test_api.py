@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from marketplace.certification import review, signing
+from marketplace.certification.service import review, signing
 from marketplace.models import Certificate, CertificationApplication, Complaint, User
 from tests.factories import (
     add_member,

@@ -6,7 +6,8 @@ import pytest
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
-from marketplace.certification import applications, certificates, demo, review
+from marketplace.certification import demo
+from marketplace.certification.service import applications, certificates, review
 from marketplace.cli import app as cli
 from marketplace.models import (
     ApplicationPhoto,

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import update
 
-from marketplace.certification import certificates
+from marketplace.certification.service import certificates
 from marketplace.models import Certificate, CertificationApplication, User, utcnow
 from tests.factories import create_group, create_user, issue_certificate
 

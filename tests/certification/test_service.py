@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from marketplace.certification import applications, certificates, criteria, review, signing
 from marketplace.certification.schemas import ApplicationIn, ComplaintIn
+from marketplace.certification.service import applications, certificates, criteria, review, signing
 from marketplace.db import transaction
 from marketplace.errors import (
     Conflict,

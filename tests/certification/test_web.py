@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import select
 
-from marketplace.certification import certificates, review
+from marketplace.certification.service import certificates, review
 from marketplace.media import images
 from marketplace.models import (
     ApplicationPhoto,
@@ -344,7 +344,7 @@ def test_an_unknown_seal_number_is_a_friendly_404(client):
 
 
 def test_the_public_key_and_how_to_verify_offline(client, settings):
-    from marketplace.certification import signing
+    from marketplace.certification.service import signing
 
     key = client.get("/seal/public-key")
     assert key.headers["content-type"].startswith("text/plain")

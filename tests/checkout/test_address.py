@@ -4,7 +4,7 @@ a name of two characters or more), and store the phone the same way (E.164)."""
 
 import pytest
 
-from marketplace.checkout.address import parse_address
+from marketplace.checkout.service.address import parse_address
 from marketplace.errors import ValidationFailed
 from tests.factories import create_product
 from tests.helpers.api import cart_of, fields

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from marketplace.certification import review
+from marketplace.certification.service import review
 from marketplace.media.storage import LocalStorage
 from marketplace.models import Order, OutboxMessage, utcnow
 from tests.factories import create_application, create_product, create_user, pass_everything

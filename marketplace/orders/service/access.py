@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi import Request
 from sqlmodel import Session
 
-from marketplace.auth.roles import has_role
+from marketplace.auth.service.roles import has_role
 from marketplace.config import Settings
 from marketplace.core.security import TokenInvalid, sign_fixed, unsign_fixed
 from marketplace.errors import NotFound

@@ -6,7 +6,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from marketplace.access import accessible_group_ids
-from marketplace.auth.roles import has_role
+from marketplace.auth.service.roles import has_role
 from marketplace.errors import Forbidden
 from marketplace.models import Fulfilment, FulfilmentStatus, Order, OrderLine, Refund, Role, User
 

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit
-from marketplace.auth.roles import has_role
+from marketplace.auth.service.roles import has_role
 from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from marketplace.i18n import gettext as _

@@ -5,15 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from marketplace.auth import service, sessions
+from marketplace.auth import service
 from marketplace.auth.deps import CurrentUser, OptionalUser
-from marketplace.auth.schemas import (
-    EmailIn,
-    LoginIn,
-    PasswordChangeIn,
-    PasswordResetIn,
-    SignupIn,
-)
+from marketplace.auth.schemas import EmailIn, LoginIn, PasswordChangeIn, PasswordResetIn, SignupIn
+from marketplace.auth.service import sessions
 from marketplace.core.clientip import client_ip
 from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, form_values, parse_form

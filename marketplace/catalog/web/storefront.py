@@ -15,9 +15,9 @@ from sqlmodel import Session
 from marketplace import geo
 from marketplace.access import get_public_group
 from marketplace.catalog import views
-from marketplace.catalog.photos import photos_of
-from marketplace.catalog.search import CatalogQuery, search
 from marketplace.catalog.service import get_visible_product, variants_of
+from marketplace.catalog.service.photos import photos_of
+from marketplace.catalog.service.search import CatalogQuery, search
 from marketplace.core.deps import settings_of, storage_of
 from marketplace.core.templating import render
 from marketplace.errors import NotFound

@@ -6,16 +6,11 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
-from marketplace.auth import sessions, throttle
 from marketplace.auth.schemas import SignupIn
+from marketplace.auth.service import sessions, throttle
 from marketplace.config import Settings
 from marketplace.core import security
-from marketplace.errors import (
-    EmailTaken,
-    Gone,
-    NotFound,
-    ValidationFailed,
-)
+from marketplace.errors import EmailTaken, Gone, NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import ApiToken, User, UserRole, utcnow
 from marketplace.notifications.service import queue_email

@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from marketplace.auth import service, sessions
+from marketplace.auth import service
 from marketplace.auth.deps import CurrentUser
-from marketplace.auth.roles import ROLE_LABELS
+from marketplace.auth.service import sessions
+from marketplace.auth.service.roles import ROLE_LABELS
 from marketplace.core.deps import SettingsDep
 from marketplace.core.middleware import LANG_COOKIE
 from marketplace.core.templating import flash, render

@@ -9,8 +9,8 @@ from fastapi.responses import RedirectResponse
 
 from marketplace import access, geo
 from marketplace.auth.deps import CurrentUser, OptionalUser
-from marketplace.catalog import photos
 from marketplace.catalog import service as catalog
+from marketplace.catalog.service import photos
 from marketplace.core.deps import SettingsDep, StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
@@ -19,12 +19,7 @@ from marketplace.errors import Gone, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import GroupRole
 from marketplace.producers import forms, service
-from marketplace.producers.schemas import (
-    GroupApply,
-    GroupUpdate,
-    InvitationIn,
-    PayoutDestinationIn,
-)
+from marketplace.producers.schemas import GroupApply, GroupUpdate, InvitationIn, PayoutDestinationIn
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 
 from marketplace import audit
 from marketplace.cart.service import MAX_QUANTITY
-from marketplace.checkout import idempotency, shipping
-from marketplace.checkout.address import Address
+from marketplace.checkout.service import idempotency, shipping
+from marketplace.checkout.service.address import Address
 from marketplace.config import Settings
 from marketplace.core.clientip import network_of
 from marketplace.errors import Conflict, ValidationFailed

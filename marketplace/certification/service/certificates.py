@@ -9,9 +9,9 @@ from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, select
 
 from marketplace import audit
-from marketplace.auth.roles import has_role
-from marketplace.certification import signing
+from marketplace.auth.service.roles import has_role
 from marketplace.certification.schemas import ComplaintIn
+from marketplace.certification.service import signing
 from marketplace.config import Settings
 from marketplace.core.page_cache import bump
 from marketplace.core.status import Lifecycle

@@ -1,6 +1,6 @@
 """JSON API for the Seal of Excellence, the producer groups' and the officers' side:
 applications, their review and the certificates' status. The public registry, hang-tag
-verification and complaints are in :mod:`marketplace.certification.public_api`.
+verification and complaints are in :mod:`marketplace.certification.api.public`.
 
 A page of applications is serialised with five extra queries however long it is (criteria
 versions, products, photo counts, assessments, certificate numbers), each in one batch.
@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 from marketplace.auth.deps import CurrentUser, OfficerUser
 from marketplace.catalog.schemas import ImagePublic
-from marketplace.certification import applications, certificates, review
 from marketplace.certification.schemas import (
     ApplicationIn,
     ApplicationPublic,
@@ -29,6 +28,7 @@ from marketplace.certification.schemas import (
     Step,
 )
 from marketplace.certification.serialize import NumberedCertificate, certificate_public
+from marketplace.certification.service import applications, certificates, review
 from marketplace.core.deps import SettingsDep, StorageDep
 from marketplace.core.openapi import problems
 from marketplace.core.pagination import Cursor, Limit, Page, next_offset, offset_of

@@ -1,7 +1,7 @@
 """Public JSON API of the Seal of Excellence: the certificate registry, hang-tag
 verification and complaints. No sign-in needed.
 
-Included after :mod:`marketplace.certification.api`, so that ``GET /certifications/queue``
+Included after :mod:`marketplace.certification.api.applications`, so that ``GET /certifications/queue``
 there is matched before ``GET /certifications/{number}`` here.
 """
 
@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, status
 from pydantic import BaseModel, ConfigDict
 
-from marketplace.certification import certificates, signing
 from marketplace.certification.schemas import CertificatePublic, ComplaintIn, VerifiedClaims
 from marketplace.certification.serialize import NumberedCertificate, certificate_public
+from marketplace.certification.service import certificates, signing
 from marketplace.core.clientip import client_ip
 from marketplace.core.deps import SettingsDep
 from marketplace.core.openapi import problems

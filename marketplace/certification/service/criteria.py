@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit
-from marketplace.auth.roles import has_role
+from marketplace.auth.service.roles import has_role
 from marketplace.errors import Forbidden, ValidationFailed
 from marketplace.i18n import current_locale
 from marketplace.i18n import gettext as _

@@ -15,8 +15,9 @@ from starlette.datastructures import UploadFile  # what request.form() returns
 from marketplace import access
 from marketplace.auth.deps import CurrentUser
 from marketplace.catalog import service as catalog
-from marketplace.certification import applications, review, views
+from marketplace.certification import views
 from marketplace.certification.schemas import ApplicationIn, ApplicationUpdate
+from marketplace.certification.service import applications, review
 from marketplace.core.deps import StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.money import NotAnAmount, parse_dollars

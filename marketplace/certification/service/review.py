@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 
 from marketplace import audit
 from marketplace.access import membership
-from marketplace.auth.roles import has_role
-from marketplace.certification import criteria
-from marketplace.certification.applications import (
+from marketplace.auth.service.roles import has_role
+from marketplace.certification.service import criteria
+from marketplace.certification.service.applications import (
     APPLICATION_STATUS,
     check_transition,
     release_locks,
@@ -113,7 +113,7 @@ def decide(*, session: Session, settings: Settings, actor: User,
 
     Returns the certificate on approval, else None.
     """
-    from marketplace.certification import certificates
+    from marketplace.certification.service import certificates
 
     require_officer(session=session, actor=actor, application=application)
     to = {"approve": ApplicationStatus.APPROVED, "reject": ApplicationStatus.REJECTED,

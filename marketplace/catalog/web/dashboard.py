@@ -13,8 +13,9 @@ from starlette.datastructures import UploadFile
 
 from marketplace import access
 from marketplace.auth.deps import CurrentUser
-from marketplace.catalog import forms, photos, service
+from marketplace.catalog import forms, service
 from marketplace.catalog.schemas import ProductCreate, ProductUpdate, StockIn
+from marketplace.catalog.service import photos
 from marketplace.core.deps import StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from marketplace.auth import roles
 from marketplace.auth.deps import AdminUser
+from marketplace.auth.service import roles
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import NotFound, ValidationFailed

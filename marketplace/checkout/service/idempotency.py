@@ -18,7 +18,7 @@ from marketplace.i18n import gettext as _
 from marketplace.models import Cart
 
 if TYPE_CHECKING:
-    from marketplace.checkout.address import Address
+    from marketplace.checkout.service.address import Address
 
 HEADER = "Idempotency-Key"
 

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from marketplace import audit
 from marketplace.access import accessible_group_ids, membership, require_member
-from marketplace.auth.roles import has_role
-from marketplace.certification import criteria
+from marketplace.auth.service.roles import has_role
 from marketplace.certification.schemas import ApplicationIn, ApplicationUpdate
+from marketplace.certification.service import criteria
 from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from marketplace.i18n import gettext as _

@@ -15,7 +15,7 @@ import phonenumbers
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from marketplace import geo
-from marketplace.checkout import shipping
+from marketplace.checkout.service import shipping
 from marketplace.core.forms import parse_form
 from marketplace.errors import ValidationFailed
 from marketplace.i18n import gettext as _

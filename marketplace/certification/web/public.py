@@ -12,8 +12,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from marketplace.auth.deps import OptionalUser
-from marketplace.certification import certificates, signing, views
+from marketplace.certification import views
 from marketplace.certification.schemas import ComplaintIn
+from marketplace.certification.service import certificates, signing
 from marketplace.core.clientip import client_ip
 from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, form_values, parse_form

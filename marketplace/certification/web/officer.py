@@ -14,8 +14,9 @@ from fastapi.responses import RedirectResponse
 
 from marketplace import access
 from marketplace.auth.deps import AdminUser, OfficerUser
-from marketplace.certification import applications, certificates, criteria, review, views
+from marketplace.certification import views
 from marketplace.certification.schemas import AssessmentIn, CertificateActionIn, DecisionIn
+from marketplace.certification.service import applications, certificates, criteria, review
 from marketplace.core.deps import SettingsDep, StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from marketplace.auth.deps import OptionalUser
 from marketplace.catalog import views
-from marketplace.catalog.search import CatalogQuery, search
+from marketplace.catalog.service.search import CatalogQuery, search
 from marketplace.core.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

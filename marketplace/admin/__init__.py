@@ -1,1 +1,0 @@
-"""Programme staff pages: users and roles."""
