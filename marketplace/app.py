@@ -84,9 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.head_revision = ops.head_revision()
-    media_root = settings.var_dir / "media"
-    media_root.mkdir(parents=True, exist_ok=True)
-    app.state.storage = LocalStorage(media_root)
+    app.state.storage = LocalStorage.for_settings(settings)
     app.state.page_cache = PageCache()
     app.state.gateway = StripeGateway(settings)
 
@@ -108,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     openapi.install(app)  # /openapi.json documents every error an operation can answer
     app.mount("/static", StaticFiles(directory=BASE_DIR / "static"), name="static")
-    app.mount("/media", MediaFiles(directory=media_root, check_dir=False), name="media")
+    app.mount("/media", MediaFiles(directory=app.state.storage.root, check_dir=False), name="media")
     _mount_api_docs(app)
     app.include_router(ops.router)
     app.include_router(api.router)

@@ -144,7 +144,7 @@ def demo_data(
             settings = get_settings()
             task = progress.add_task("Seal of Excellence", total=12)
             created += seal_demo.load(session=session, settings=settings,
-                                      storage=LocalStorage(settings.var_dir / "media"),
+                                      storage=LocalStorage.for_settings(settings),
                                       advance=lambda: progress.advance(task))
         added = 0
         if products:

@@ -278,9 +278,7 @@ def _storage() -> Storage:
     from marketplace.config import get_settings
     from marketplace.media.storage import LocalStorage
 
-    root = get_settings().var_dir / "media"
-    root.mkdir(parents=True, exist_ok=True)
-    return LocalStorage(root)
+    return LocalStorage.for_settings(get_settings())
 
 
 def load(*, session: Session, storage: Storage | None = None,

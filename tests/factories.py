@@ -229,3 +229,15 @@ def issue_certificate(session: Session, storage, settings, *, group=None):
                                 application=application, decision="approve")
     session.commit()
     return certificate
+
+
+def placed_order(session: Session, settings, cart, *, user: User | None = None, **kwargs):
+    """An order placed from ``cart`` through the checkout service (the sample address),
+    committed so the app sees it; ``kwargs`` go to ``place_order``."""
+    from marketplace.checkout import service as checkout
+
+    order, _created = checkout.place_order(session=session, settings=settings, cart=cart,
+                                           user=user, address=kwargs.pop("address", address()),
+                                           **kwargs)
+    session.commit()
+    return order

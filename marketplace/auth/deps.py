@@ -27,11 +27,11 @@ def _session_user(request: Request, session) -> User | None:
     raw = request.session.get(sessions.COOKIE_KEY)
     if not raw or not isinstance(raw, str):
         return None
-    row = sessions.live(session=session, raw=raw)
-    user = session.get(User, row.user_id) if row is not None else None
-    if user is None or not user.is_active:
+    found = sessions.live_with_user(session=session, raw=raw)
+    if found is None:
         request.session.pop(sessions.COOKIE_KEY, None)
         return None
+    row, user = found
     sessions.touch(session=session, settings=settings_of(request), row=row,
                    ip=client_ip(request))
     request.state.session_id = row.id

@@ -26,7 +26,7 @@ from marketplace.errors import InsufficientStock, ValidationFailed
 from marketplace.i18n import current_locale, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import StockMode
-from marketplace.orders.service import access
+from marketplace.orders import views
 from marketplace.orders.service.unpaid import TooManyUnpaidOrders
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -206,5 +206,5 @@ def place(request: Request, form: FormDep, session: SessionDep, settings: Settin
             return _blocked(request, session, cart, exc, 422)
         return _form(request, session, settings, cart, values, errors=exc.errors,
                      status_code=422)
-    access.remember(request, settings, order)
+    views.remember(request, settings, order)
     return RedirectResponse(f"/orders/{order.number}/pay", status_code=303)

@@ -11,7 +11,8 @@ authentication, form or JSON parsing and any database work:
   multipart form (file contents may hold any bytes). PostgreSQL refuses NUL in text and
   SQLite cuts strings at it: nothing with a NUL reaches a service.
 
-It also hands the photo limits of the app's settings to ``marketplace.media.images``.
+The photo limits (pixels, decode budget) travel with the app's media store
+(``media.storage.ImageLimits``), checked when a photo is decoded.
 Errors render like every other: problem+json under /api, the translated page elsewhere.
 """
 
@@ -26,7 +27,6 @@ from starlette.requests import Request
 from marketplace.core import problems
 from marketplace.errors import MarketplaceError, ValidationFailed
 from marketplace.i18n import gettext as _
-from marketplace.media import images
 
 MEGABYTE = 1024 * 1024
 # POST routes that receive a photo: they get the upload limit.
@@ -233,22 +233,16 @@ def _content_length(scope) -> int | None:
 
 
 class InputLimitsMiddleware:
-    def __init__(self, app, *, max_body_bytes: int, max_upload_bytes: int,
-                 image_limits: images.ImageLimits) -> None:
+    def __init__(self, app, *, max_body_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
-        self.image_limits = image_limits
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = images.current_limits.set(self.image_limits)
-        try:
-            await self._guarded(scope, receive, send)
-        finally:
-            images.current_limits.reset(token)
+        await self._guarded(scope, receive, send)
 
     async def _guarded(self, scope, receive, send) -> None:
         field = _nul_in_url(scope)
@@ -323,7 +317,5 @@ def install(app, settings) -> None:
         InputLimitsMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
-        image_limits=images.ImageLimits(settings.max_image_pixels,
-                                        settings.image_decode_budget_bytes),
     )
     app.add_exception_handler(InputRefused, input_refused_handler)

@@ -16,18 +16,15 @@ import hashlib
 import io
 import math
 import warnings
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
 from marketplace.errors import ValidationFailed
 from marketplace.i18n import gettext as _
-from marketplace.media.storage import Storage
+from marketplace.media.storage import ImageLimits, Storage
 
 MAX_BYTES = 15 * 1024 * 1024
-MAX_PIXELS = 40_000_000
-DECODE_BUDGET_BYTES = 64 * 1024 * 1024
 FORMATS = {"JPEG", "PNG", "WEBP"}
 WIDTHS = (320, 640, 1280)
 FALLBACK_WIDTH = 1280
@@ -45,27 +42,6 @@ TRANSPOSE = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-
-
-@dataclass(frozen=True)
-class ImageLimits:
-    max_pixels: int = MAX_PIXELS
-    decode_budget_bytes: int = DECODE_BUDGET_BYTES
-
-
-# Set for each request from the app's settings (marketplace.core.limits); the process's
-# settings apply outside a request (command line).
-current_limits: ContextVar[ImageLimits | None] = ContextVar("image_limits", default=None)
-
-
-def active_limits() -> ImageLimits:
-    limits = current_limits.get()
-    if limits is None:
-        from marketplace.config import get_settings
-
-        settings = get_settings()
-        limits = ImageLimits(settings.max_image_pixels, settings.image_decode_budget_bytes)
-    return limits
 
 
 @dataclass(frozen=True)
@@ -92,7 +68,7 @@ def open_checked(data: bytes, field: str = "photo",
                  limits: ImageLimits | None = None) -> Image.Image:
     """The photo opened but not decoded yet (size, format and integrity checked from the
     file), or ValidationFailed naming ``field``."""
-    limits = limits or active_limits()
+    limits = limits or ImageLimits()
     if len(data) > MAX_BYTES:
         raise _fail(_("The photo is larger than 15 MB."), field)
     if not data:
@@ -223,8 +199,9 @@ def _upright(data: bytes, field: str, limits: ImageLimits) -> tuple[Image.Image,
 
 def process(data: bytes, storage: Storage, field: str = "photo",
             limits: ImageLimits | None = None) -> ProcessedImage:
-    """Validate ``data`` and store its renditions; returns the hash and upright size."""
-    limits = limits or active_limits()
+    """Validate ``data`` (within ``limits``, by default the store's) and store its
+    renditions; returns the hash and upright size."""
+    limits = limits or storage.image_limits
     upright, width, height = _upright(data, field, limits)
     content_hash = hashlib.sha256(data).hexdigest()
     for rendition_width in WIDTHS:

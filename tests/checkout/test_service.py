@@ -19,13 +19,7 @@ from tests.factories import (
     create_group,
     create_product,
 )
-
-
-def place(session, settings, cart, **kwargs):
-    order, _created = checkout.place_order(session=session, settings=settings, cart=cart,
-                                         user=None, address=address(), **kwargs)
-    session.commit()
-    return order
+from tests.factories import placed_order as place
 
 
 def test_order_snapshots_lines_and_splits_them(session, settings):

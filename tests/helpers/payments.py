@@ -9,9 +9,8 @@ import time
 
 from sqlmodel import select
 
-from marketplace.checkout import service as checkout
 from marketplace.models import Order
-from tests.factories import address, cart_with
+from tests.factories import cart_with, placed_order
 from tests.helpers import fresh
 
 VISA = "4242424242424242"
@@ -45,11 +44,7 @@ def post_event(client, settings, payload: str, signature: str | None = None):
 
 def place(session, settings, items, user=None) -> Order:
     """An order placed through the checkout service for (product, quantity) items."""
-    order, _created = checkout.place_order(session=session, settings=settings,
-                                           cart=cart_with(session, items, user=user), user=user,
-                                           address=address())
-    session.commit()
-    return order
+    return placed_order(session, settings, cart_with(session, items, user=user), user=user)
 
 
 def charge(gateway, order: Order, number_or_pm: str) -> dict:

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from marketplace.checkout import service as checkout
 from marketplace.db import transaction
 from marketplace.errors import InvalidTransition, ValidationFailed
 from marketplace.models import (
@@ -22,19 +21,12 @@ from marketplace.orders import service as orders
 from marketplace.payments import ledger
 from tests.factories import (
     add_member,
-    address,
     cart_with,
     create_group,
     create_product,
     create_user,
 )
-
-
-def place(session, settings, cart, **kwargs):
-    order, _created = checkout.place_order(session=session, settings=settings, cart=cart,
-                                         user=None, address=address(), **kwargs)
-    session.commit()
-    return order
+from tests.factories import placed_order as place
 
 
 def test_paid_order_sells_stock_writes_a_balanced_ledger(session, settings):

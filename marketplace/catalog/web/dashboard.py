@@ -22,7 +22,7 @@ from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
-from marketplace.media import images
+from marketplace.media import uploads
 from marketplace.models import ProductStatus
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -167,7 +167,7 @@ def add_photo(product_id: int, request: Request, form: FormDep, session: Session
               storage: StorageDep, user: CurrentUser):
     product, group = _editable(session, user, product_id)
     upload = form.get("photo")
-    data = upload.file.read(images.MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    data = uploads.read(upload) if isinstance(upload, UploadFile) else b""
     alt_text = form.get("alt_text") if isinstance(form.get("alt_text"), str) else ""
     try:
         photos.add_photo(session=session, storage=storage, actor=user, product=product,

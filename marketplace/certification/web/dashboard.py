@@ -25,7 +25,7 @@ from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
-from marketplace.media import images
+from marketplace.media import uploads
 from marketplace.models import OPEN_STATUSES, ApplicationStatus
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -252,7 +252,7 @@ def add_photo(application_id: int, request: Request, form: FormDep, session: Ses
               storage: StorageDep, user: CurrentUser):
     application = _own(session, user, application_id)
     upload = form.get("photo")
-    data = upload.file.read(images.MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    data = uploads.read(upload) if isinstance(upload, UploadFile) else b""
     alt_text = form.get("alt_text") if isinstance(form.get("alt_text"), str) else ""
     try:
         with all_or_nothing(session):

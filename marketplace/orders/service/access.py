@@ -4,7 +4,7 @@ An order is shown to the account that placed it, to staff (admins), and to whoev
 signed link: a token signed for this purpose and this one order number, valid until
 ``order_link_days`` after the order was placed. Order numbers are guessable, so a number alone opens nothing. Guests get
 the token where they need it: in the emails of their order (``/orders/<number>?token=``), in
-the browser session that placed it (``remember``), and in the API answer that placed it
+the browser session that placed it (``orders.views.remember``), and in the API answer that placed it
 (``access_token``, sent back as ``X-Order-Token``). Anyone else gets the same 404 as for a
 number that does not exist.
 """
@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import quote
 
-from fastapi import Request
 from sqlmodel import Session
 
 from marketplace.auth.service.roles import has_role
@@ -25,9 +24,7 @@ from marketplace.models import Order, Role, User, utcnow
 from marketplace.orders.service import get_by_number
 
 PURPOSE = "order-link"
-QUERY = "token"  # the link's query parameter
-SESSION_KEY = "orders"  # request.session: tokens of the orders this browser placed or opened
-REMEMBERED = 10
+QUERY = "token"  # the query parameter of the emails' link
 
 
 def token_for(settings: Settings, order: Order) -> str:
@@ -47,7 +44,7 @@ def order_url(settings: Settings, order: Order) -> str:
     return url
 
 
-def _number_of(settings: Settings, token: str | None) -> str | None:
+def number_of(settings: Settings, token: str | None) -> str | None:
     if not isinstance(token, str) or not token or len(token) > 500:
         return None
     try:
@@ -67,7 +64,7 @@ def may_see(*, session: Session, settings: Settings, order: Order, user: User | 
     if user is not None and (order.user_id == user.id or
                              has_role(session=session, user=user, role=Role.ADMIN)):
         return True
-    return any(_number_of(settings, token) == order.number for token in tokens)
+    return any(number_of(settings, token) == order.number for token in tokens)
 
 
 def visible_order(*, session: Session, settings: Settings, number: str, user: User | None,
@@ -80,32 +77,4 @@ def visible_order(*, session: Session, settings: Settings, number: str, user: Us
     if order is None or not may_see(session=session, settings=settings, order=order,
                                     user=user, tokens=tokens):
         raise NotFound(_("No such order."))
-    return order
-
-
-# --- the browser's tokens (pages) -----------------------------------------------------------
-
-def tokens_of(request: Request) -> list[str]:
-    """The tokens this request holds: the link it came by, and those its session keeps."""
-    kept = request.session.get(SESSION_KEY, []) if "session" in request.scope else []
-    link = request.query_params.get(QUERY)
-    return [*([link] if link else []), *(t for t in kept if isinstance(t, str))]
-
-
-def remember(request: Request, settings: Settings, order: Order) -> None:
-    """Let this browser see the order's pages from now on (the newest few are kept)."""
-    token = token_for(settings, order)
-    kept = [t for t in request.session.get(SESSION_KEY, [])
-            if isinstance(t, str) and _number_of(settings, t) not in (None, order.number)]
-    request.session[SESSION_KEY] = [token, *kept][:REMEMBERED]
-
-
-def order_for_page(request: Request, session: Session, user: User | None,
-                   number: str) -> Order:
-    """The order for a page of this request (remembering it when it came by its link)."""
-    settings = request.app.state.settings
-    order = visible_order(session=session, settings=settings, number=number, user=user,
-                          tokens=tokens_of(request))
-    if request.query_params.get(QUERY) and order.user_id is None:
-        remember(request, settings, order)
     return order

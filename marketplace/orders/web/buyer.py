@@ -1,4 +1,4 @@
-"""The buyer's order pages: one order (for whoever ``orders.access`` allows: the account that
+"""The buyer's order pages: one order (for whoever ``orders.service.access`` allows: the account that
 placed it, staff, or the holder of its signed link, which the browser that placed it keeps),
 the buyer cancelling an unpaid order, and the account's order history."""
 
@@ -16,7 +16,8 @@ from marketplace.i18n import N_, current_locale, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import Order, OrderStatus
 from marketplace.orders import service as orders
-from marketplace.orders.service import access, unpaid
+from marketplace.orders import views
+from marketplace.orders.service import unpaid
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -63,7 +64,7 @@ def parcels(session, order: Order) -> list[tuple]:
 
 @router.get("/orders/{number}")
 def order_page(number: str, request: Request, session: SessionDep, user: OptionalUser):
-    order = access.order_for_page(request, session, user, number)
+    order = views.order_for_page(request, session, user, number)
     confirming = order.status == OrderStatus.PENDING_PAYMENT and \
         request.query_params.get("redirect_status") in CONFIRMING
     return render(request, "orders/detail.html", {
@@ -77,7 +78,7 @@ def order_page(number: str, request: Request, session: SessionDep, user: Optiona
 def cancel(number: str, request: Request, form: FormDep, session: SessionDep,
            user: OptionalUser):
     """The buyer cancels their unpaid order: its pieces are no longer held for them."""
-    order = access.order_for_page(request, session, user, number)
+    order = views.order_for_page(request, session, user, number)
     try:
         with all_or_nothing(session):
             unpaid.cancel_by_buyer(session=session, order=order, actor=user)

@@ -22,7 +22,8 @@ from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.i18n import usd_to_khr
 from marketplace.models import Order
-from marketplace.orders.service import access, flows
+from marketplace.orders import views
+from marketplace.orders.service import flows
 from marketplace.orders.service import payment as card
 from marketplace.payments.gateway import CardDeclined, GatewayUnavailable
 
@@ -31,7 +32,7 @@ CONFIRMING = ("succeeded", "processing", "requires_capture")
 
 
 def _order(request: Request, session, user, number: str) -> Order:
-    return access.order_for_page(request, session, user, number)
+    return views.order_for_page(request, session, user, number)
 
 
 def _page(request: Request, settings: Settings, order: Order, *, errors: dict | None = None,
