@@ -11,9 +11,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from marketplace import api, ops, web
 from marketplace.config import BASE_DIR, Settings, get_settings
-from marketplace.core import limits, openapi, problems
+from marketplace.core import cache_tags, limits, openapi, problems
 from marketplace.core.middleware import RequestContextMiddleware
-from marketplace.core.page_cache import PageCache
+from marketplace.core.page_cache import PageCache, PageCacheMiddleware
 from marketplace.db import service_engine
 from marketplace.integrations.stripe import StripeGateway, csp_sources, localstripe
 from marketplace.media.serve import MediaFiles
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.head_revision = ops.head_revision()
     app.state.storage = LocalStorage.for_settings(settings)
     app.state.page_cache = PageCache()
+    app.state.page_tags = cache_tags.attach(settings.database_url, settings.var_dir)
     app.state.gateway = StripeGateway(settings)
 
     # Innermost middleware (the error page needs the session): oversized bodies (413) and
@@ -99,6 +100,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.https,
     )
+    # Anonymous pages from the page cache, on the event loop: after the locale is known and
+    # the security headers are arranged, before sessions, routing or the database.
+    app.add_middleware(PageCacheMiddleware, cache=app.state.page_cache,
+                       tags=app.state.page_tags)
     app.add_middleware(
         RequestContextMiddleware, https=settings.https, default_locale=settings.default_locale,
         payment_sources=csp_sources(settings),

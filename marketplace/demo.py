@@ -19,8 +19,7 @@ from sqlmodel import Session, col, select
 from marketplace import geo
 from marketplace.auth.service import roles
 from marketplace.catalog.service import refresh_search_text
-from marketplace.core import security
-from marketplace.core.page_cache import bump
+from marketplace.core import cache_tags, security
 from marketplace.core.text import slugify
 from marketplace.demo_data import photos
 from marketplace.demo_data.groups import GROUPS, GroupSpec, story_en, story_km
@@ -302,7 +301,7 @@ def load(*, session: Session, storage: Storage | None = None,
     added = _add_products(session, storage, groups, advance)
     repaired = _repair_photos(session, storage, groups)
     if created or added or repaired:
-        bump(session=session)
+        cache_tags.touch(session)
     return created + added
 
 
@@ -385,7 +384,7 @@ def load_generated(*, session: Session, target: int, storage: Storage | None = N
             session.execute(insert(ProductVariant), variants)
         session.execute(insert(ProductImage), photo_rows)
         if start + BATCH > target:
-            bump(session=session)
+            cache_tags.touch(session)
         session.commit()
         added += len(rows)
         advance(len(rows))

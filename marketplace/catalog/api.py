@@ -88,10 +88,11 @@ ReorderBody = Annotated[ReorderIn, Body(openapi_examples={
 def list_products(request: Request,
                   filters: Annotated[CatalogFilters, Query()]) -> Page[ProductPublic]:
     # The list is the same for every caller: served from the page cache like the storefront
-    # (keyed by the catalog version, so a change shows at once).
+    # (until a product on it, or the list itself, changes).
     def build(req: Request, session) -> tuple[Response, None]:
         query = search.CatalogQuery(**filters.model_dump(mode="json"))
         rows, total, next_cursor = search.search(session=session, query=query)
+        views.shows_list(req, query, available=rows)  # each piece's stock is in the list
         body = Page[ProductPublic](
             data=products_public(session, storage_of(req), settings_of(req), rows),
             count=total, next=next_cursor)

@@ -19,7 +19,7 @@ from marketplace import geo
 from marketplace.auth.deps import get_optional_user
 from marketplace.catalog.service.photos import first_photos
 from marketplace.catalog.service.search import CatalogQuery
-from marketplace.core import page_cache
+from marketplace.core import cache_tags, page_cache
 from marketplace.core.deps import settings_of, storage_of
 from marketplace.core.money import NotAnAmount, parse_dollars
 from marketplace.i18n import N_, localized, usd_to_khr
@@ -265,6 +265,16 @@ def pagination(path: str, params: dict[str, str], page: int, total: int) -> Pagi
 
 
 # --- serving pages: from the page cache for anonymous visitors ----------------------------
+
+def shows_list(request: Request, query: CatalogQuery, available: list[Product] = ()) -> None:
+    """A list page shows which products match, in which order, and their cards (the
+    ``catalog`` tag); filtered on stock, it changes when a piece sells out or comes back;
+    with ``available``, it shows those pieces' stock too."""
+    tags = [cache_tags.CATALOG, *(cache_tags.product(p.id) for p in available)]
+    if query.availability == "in_stock":
+        tags.append(cache_tags.IN_STOCK)
+    page_cache.shows(request, *tags)
+
 
 def page(request: Request, build: page_cache.Builder) -> Response:
     """Answer from the page cache (``core.page_cache``), or render with ``build``. What the

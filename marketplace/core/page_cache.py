@@ -1,20 +1,16 @@
 """The page cache: anonymous pages (the storefront, the home page, the product list API)
-stored in an in-process LRU under (version, locale, path + sorted query), served with ETag
-and Last-Modified.
+kept in an in-process LRU under (locale, path + query) and answered on the event loop,
+before routing, sessions or the database; with ETag and Last-Modified.
 
-Anonymous pages (no ``session`` cookie) are the same for everyone in one language. Every
-write to what they show calls ``bump()``, which increments the version row in the same
-transaction, so every worker stops serving a stale page at that commit; any domain may call
-it. The key would work unchanged in Redis for many machines. A page is also stored with the
-moment it stops being fresh (``fresh_until``: a seal on it ends), since expiry is a matter of
-time, not of a write.
-
-What a page shows is the caller's: a builder renders it (``page(request, build, ...)``).
+Anonymous pages (no ``session`` cookie) are the same for everyone in one language. A builder
+renders a page (``page(request, build, ...)``) and names what it shows with ``shows()``
+(tags: ``catalog``, ``product:12`` ...); a write names what it changes with
+``cache_tags.touch()``. A stored page is served while the counters of its tags are what they
+were when it was rendered (``core.cache_tags``: shared memory, no query), and until the moment
+something on it stops being true by itself (``fresh_until``: a seal on it ends).
 """
 
-import contextlib
 import hashlib
-import queue
 import threading
 import time
 from collections import OrderedDict
@@ -22,50 +18,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import text, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from marketplace.db import ensure_off_event_loop, transaction
+from marketplace.core import cache_tags
+from marketplace.db import transaction
 from marketplace.i18n import current_locale
-from marketplace.models import CacheVersion
 
-NAME = "catalog"  # the cache_version row every cached page is keyed by
 SESSION_COOKIE = "session"
 VARY = "Cookie, Accept-Language"
 PUBLIC_CACHE = "public, max-age=0, must-revalidate"
 PRIVATE_CACHE = "private, no-store"
-
-
-# --- the version: bumped by every write to what cached pages show -------------------------
-
-def bump(*, session: Session, name: str = NAME) -> None:
-    """Invalidate every cached page of ``name`` when this transaction commits."""
-    result = session.execute(
-        update(CacheVersion).where(CacheVersion.name == name)
-        .values(version=CacheVersion.version + 1)
-    )
-    if result.rowcount:
-        return
-    try:
-        with session.begin_nested():
-            session.add(CacheVersion(name=name, version=1))
-            session.flush()
-    except IntegrityError:  # created by a concurrent writer meanwhile
-        session.execute(update(CacheVersion).where(CacheVersion.name == name)
-                        .values(version=CacheVersion.version + 1))
-
-
-def current(connection_or_session, name: str = NAME) -> int:
-    """The committed version of ``name`` (0 before the first write)."""
-    row = connection_or_session.execute(
-        text("SELECT version FROM cache_version WHERE name = :name"), {"name": name}
-    ).first()
-    return row[0] if row else 0
+_TAGS = "page_tags"  # the request state's key for what the page shows
 
 
 class PageCache:
@@ -120,33 +86,40 @@ UserLoader = Callable[[Request, Session], object]  # signs the visitor in for a 
 class CachedPage:
     body: bytes
     status: int
-    headers: dict[str, str]
+    headers: list[tuple[bytes, bytes]]
     etag: str
     last_modified: datetime | None
     fresh_until: float  # epoch seconds; a seal on the page (or in a list) ends then
+    slots: tuple[int, ...]  # the counters of what the page shows (``cache_tags``)
+    stamp: int  # their sum when the page was rendered
+
+
+def shows(request: Request, *tags: str) -> None:
+    """The page being built shows ``tags`` (``cache_tags.product(id)`` ...): it is stored
+    only when its builder names what it shows, and served until one of them changes."""
+    request.scope.setdefault("state", {}).setdefault(_TAGS, set()).update(tags)
+
+
+def _key_of(path: str, raw_query: bytes) -> str:
+    """The path and the query exactly as sent: two addresses share a page only when the
+    route would see the same parameters (a page is stored only after they were valid)."""
+    return f"{path}?{raw_query.decode('latin-1')}" if raw_query else path
 
 
 def page_key(request: Request) -> str:
-    """The path and the non-empty query parameters, sorted."""
-    path = request.scope["path"]
-    raw = request.scope.get("query_string", b"")
-    if not raw:
-        return path
-    items = sorted((k, v) for k, v in parse_qsl(raw.decode("latin-1")) if v)
-    return f"{path}?{urlencode(items)}" if items else path
+    return _key_of(request.scope["path"], request.scope.get("query_string", b""))
 
 
-def _etag(version: int, locale: str, key: str, fresh_until: float) -> str:
-    digest = hashlib.blake2b(f"{locale}|{key}|{fresh_until}".encode(), digest_size=8)
-    return f'W/"{version}-{digest.hexdigest()}"'
+def _etag(body: bytes, status: int) -> str:
+    """The same in every worker and after a restart: a digest of what is sent."""
+    return f'W/"{hashlib.blake2b(body, digest_size=10, key=bytes([status % 256])).hexdigest()}"'
 
 
-def _not_modified(request: Request, page: CachedPage) -> bool:
-    if_none_match = request.headers.get("if-none-match")
+def _not_modified(if_none_match: str | None, if_modified_since: str | None,
+                  page: CachedPage) -> bool:
     if if_none_match is not None:
         tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
         return "*" in tags or page.etag.removeprefix("W/") in tags
-    if_modified_since = request.headers.get("if-modified-since")
     if if_modified_since and page.last_modified is not None:
         try:
             since = parsedate_to_datetime(if_modified_since)
@@ -158,117 +131,67 @@ def _not_modified(request: Request, page: CachedPage) -> bool:
     return False
 
 
-def _respond(request: Request, page: CachedPage) -> Response:
-    if page.status == 200 and _not_modified(request, page):
-        headers = {k: v for k, v in page.headers.items() if k != "content-type"}
-        return Response(status_code=304, headers=headers)
-    return Response(page.body, status_code=page.status, headers=page.headers)
-
-
-VERSION_SQL = "SELECT version FROM cache_version WHERE name = 'catalog'"  # current(NAME)
-
-
-def _autocommit(dbapi) -> bool:
-    """Put a psycopg connection in autocommit (SQLite's already is); True if changed."""
-    if getattr(dbapi, "autocommit", None) is False:
-        dbapi.autocommit = True
-        return True
+def _has_session_cookie(cookie_header: str) -> bool:
+    for part in cookie_header.split(";"):
+        name = part.split("=", 1)[0].strip()
+        if name == SESSION_COOKIE:
+            return True
     return False
 
 
-def _select_version(dbapi) -> int:
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(VERSION_SQL)
-        row = cursor.fetchone()
-    finally:
-        cursor.close()
-    return row[0] if row else 0
+class PageCacheMiddleware:
+    """Answers an anonymous GET from the page cache on the event loop: a dictionary lookup
+    and a few shared-memory reads, no thread, no session, no query. Everything else (a
+    miss, a signed-in visitor) goes on to the routes, which render and store."""
 
+    def __init__(self, app, *, cache: PageCache, tags: cache_tags.TagVersions) -> None:
+        self.app = app
+        self.cache = cache
+        self.tags = tags
 
-def read_version(engine) -> int:
-    """``cache.current`` on a pooled DBAPI connection in autocommit (no BEGIN, no ROLLBACK)."""
-    raw = engine.raw_connection()
-    try:
-        toggled = _autocommit(raw.dbapi_connection)
-        try:
-            return _select_version(raw.dbapi_connection)
-        finally:
-            if toggled:
-                raw.dbapi_connection.autocommit = False
-    finally:
-        raw.close()
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "GET":
+            page, conditional = self._lookup(scope)
+            if page is not None:
+                await self._send(page, conditional, send)
+                return
+        await self.app(scope, receive, send)
 
+    def _lookup(self, scope) -> tuple[CachedPage | None, tuple[str | None, str | None]]:
+        if_none_match = if_modified_since = None
+        for name, value in scope["headers"]:
+            if name == b"cookie" and _has_session_cookie(value.decode("latin-1")):
+                return None, (None, None)
+            if name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+            elif name == b"if-modified-since":
+                if_modified_since = value.decode("latin-1")
+        key = (current_locale.get(), _key_of(scope["path"], scope.get("query_string", b"")))
+        page = self.cache.get(key)
+        if page is None or page.fresh_until <= time.time() \
+                or self.tags.stamp(page.slots) != page.stamp:
+            return None, (None, None)
+        return page, (if_none_match, if_modified_since)
 
-class VersionReader:
-    """Reads the version for cache hits: a few connections of its own, outside the
-    pool, in autocommit, so a read is one round trip with no checkout, ping or open
-    transaction. At most ``size`` connections (threads beyond that wait their turn); a
-    broken connection is replaced once."""
-
-    def __init__(self, engine, size: int = 4) -> None:
-        self.engine = engine
-        self.errors = engine.dialect.loaded_dbapi.Error
-        self.idle: queue.LifoQueue = queue.LifoQueue()
-        self.slots = threading.BoundedSemaphore(size)
-
-    def _connect(self):
-        raw = self.engine.raw_connection()
-        raw.detach()  # kept by this reader, never returned to the pool
-        _autocommit(raw.dbapi_connection)
-        return raw
-
-    def read(self) -> int:
-        ensure_off_event_loop("page cache version read")
-        with self.slots:
-            try:
-                raw = self.idle.get_nowait()
-            except queue.Empty:
-                raw = self._connect()
-            try:
-                version = _select_version(raw.dbapi_connection)
-            except self.errors:
-                with contextlib.suppress(self.errors):
-                    raw.dbapi_connection.close()
-                raw = self._connect()
-                version = _select_version(raw.dbapi_connection)
-            self.idle.put(raw)
-            return version
-
-
-def version_reader(app) -> VersionReader:
-    reader = getattr(app.state, "page_version_reader", None)
-    if reader is None or reader.engine is not app.state.engine:
-        reader = app.state.page_version_reader = VersionReader(app.state.engine)
-    return reader
-
-
-def cached(request: Request) -> Response | None:
-    """The stored page (or a 304) for an anonymous visitor, or None to render it."""
-    if SESSION_COOKIE in request.cookies:
-        return None
-    version = version_reader(request.app).read()
-    page = request.app.state.page_cache.get((version, current_locale.get(), page_key(request)))
-    if page is None or page.fresh_until <= time.time():
-        return None
-    return _respond(request, page)
+    @staticmethod
+    async def _send(page: CachedPage, conditional: tuple[str | None, str | None],
+                    send) -> None:
+        if page.status == 200 and _not_modified(*conditional, page):
+            headers = [(k, v) for k, v in page.headers if k != b"content-type"]
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers = [*page.headers, (b"content-length", str(len(page.body)).encode())]
+        await send({"type": "http.response.start", "status": page.status, "headers": headers})
+        await send({"type": "http.response.body", "body": page.body})
 
 
 def page(request: Request, build: Builder, *, fresh_until: Freshness,
          load_user: UserLoader) -> Response:
-    """Answer an anonymous visitor from the page cache, or render the page. Called from
-    plain ``def`` routes, so in the thread pool: the version read is a query too."""
-    hit = cached(request)
-    if hit is not None:
-        return hit
-    return serve(request, build, fresh_until=fresh_until, load_user=load_user)
-
-
-def serve(request: Request, build: Builder, *, fresh_until: Freshness,
-          load_user: UserLoader) -> Response:
-    """Render with ``build`` (given the request and a read-only session); for an anonymous
-    visitor, store the page under the version read before any data, fresh until
-    ``fresh_until(session)``; a signed-in visitor (``load_user``) gets it uncached."""
+    """Render with ``build`` (given the request and a read-only session). For an anonymous
+    visitor the page is stored (``PageCacheMiddleware`` answers the next one) when the
+    builder named what it shows, fresh until ``fresh_until(session)``; a signed-in visitor
+    (``load_user``) gets it uncached. Called from plain ``def`` routes (the thread pool)."""
     engine = request.app.state.engine
     if SESSION_COOKIE in request.cookies:
         with transaction(engine, write=False) as session:
@@ -282,31 +205,45 @@ def serve(request: Request, build: Builder, *, fresh_until: Freshness,
     # Rendered without the session in scope: nothing personal (a flash message) can reach
     # the shared page, and the response does not vary on a cookie read for nothing.
     anonymous = Request({k: v for k, v in request.scope.items() if k != "session"})
-    # The version is read before the data: a page is never older than the version it is
+    tags = request.app.state.page_tags
+    # The counters are read before the data: a page is never older than the counters it is
     # stored under (a write committed in between makes it newer, which is harmless).
-    key = (read_version(engine), current_locale.get(), page_key(request))
+    before = tags.snapshot()
     with transaction(engine, write=False) as session:
         response, modified = build(anonymous, session)
         until = fresh_until(session)
-    stored = _to_cache(response, key, modified, until)
-    if stored is None:
+    shown = request.scope.get("state", {}).get(_TAGS)
+    if not shown or response.status_code not in (200, 301):
         return response
-    request.app.state.page_cache.put(key, stored)
+    slots = tuple(sorted({cache_tags.slot(tag) for tag in (*shown, cache_tags.ALL)}))
+    stored = _to_cache(response, modified, until, slots, tags.stamp_of(before, slots))
+    request.app.state.page_cache.put((current_locale.get(), page_key(request)), stored)
     return _respond(request, stored)
 
 
-def _to_cache(response: Response, key: tuple[int, str, str], modified: datetime | None,
-              fresh_until: float) -> CachedPage | None:
-    if response.status_code not in (200, 301):
-        return None
-    etag = _etag(*key, fresh_until)
+def _respond(request: Request, page: CachedPage) -> Response:
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in page.headers}
+    if page.status == 200 and _not_modified(request.headers.get("if-none-match"),
+                                            request.headers.get("if-modified-since"), page):
+        headers.pop("content-type", None)
+        return Response(status_code=304, headers=headers)
+    return Response(page.body, status_code=page.status, headers=headers)
+
+
+def _to_cache(response: Response, modified: datetime | None, fresh_until: float,
+              slots: tuple[int, ...], stamp: int) -> CachedPage:
+    body = bytes(response.body)
+    etag = _etag(body, response.status_code)
     headers = {"content-type": response.headers.get("content-type", "text/html"),
-               "Cache-Control": PUBLIC_CACHE, "Vary": VARY}
+               "cache-control": PUBLIC_CACHE, "vary": VARY}
     if response.status_code == 301:
-        headers["Location"] = response.headers["location"]
+        headers["location"] = response.headers["location"]
     else:
-        headers["ETag"] = etag
+        headers["etag"] = etag
         if modified is not None:
-            headers["Last-Modified"] = format_datetime(modified, usegmt=True)
-    return CachedPage(body=bytes(response.body), status=response.status_code, headers=headers,
-                      etag=etag, last_modified=modified, fresh_until=fresh_until)
+            headers["last-modified"] = format_datetime(modified, usegmt=True)
+    return CachedPage(body=body, status=response.status_code,
+                      headers=[(k.encode("latin-1"), v.encode("latin-1"))
+                               for k, v in headers.items()],
+                      etag=etag, last_modified=modified, fresh_until=fresh_until,
+                      slots=slots, stamp=stamp)

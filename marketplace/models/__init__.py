@@ -3,7 +3,6 @@
 from marketplace.models.audit import AuditEvent
 from marketplace.models.base import utcnow
 from marketplace.models.catalog import (
-    CacheVersion,
     Craft,
     Product,
     ProductImage,
@@ -91,7 +90,6 @@ __all__ = [
     "ComplaintStatus",
     "CriteriaSet",
     "OpenApplicationLock",
-    "CacheVersion",
     "Community",
     "Craft",
     "GroupInvitation",

@@ -1,4 +1,4 @@
-"""Products, their variants and photos, and the cache version that every catalog write bumps."""
+"""Products, their variants and photos."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -107,12 +107,3 @@ class ProductImage(SQLModel, table=True):
     height: int
     position: int = 0
     created_at: datetime = created_at_field()
-
-
-class CacheVersion(SQLModel, table=True):
-    """A counter per cached area; a write bumps it in its own transaction."""
-
-    __tablename__ = "cache_version"
-
-    name: str = Field(primary_key=True, max_length=40)
-    version: int = 0

@@ -15,8 +15,7 @@ from marketplace import audit, geo
 from marketplace.access import get_group, membership, require_member
 from marketplace.auth.service.roles import grant_role, has_role
 from marketplace.config import Settings
-from marketplace.core import security
-from marketplace.core.page_cache import bump
+from marketplace.core import cache_tags, security
 from marketplace.core.status import Lifecycle
 from marketplace.core.text import slugify
 from marketplace.errors import (
@@ -142,7 +141,7 @@ def update(*, session: Session, actor: User, group: ProducerGroup,
     session.add(group)
     if "province_code" in changes or "community" in changes:
         _sync_products(session, group)
-    bump(session=session)
+    cache_tags.touch(session, cache_tags.CATALOG, cache_tags.group(group.id))
     return group
 
 
@@ -174,7 +173,7 @@ def transition(*, session: Session, actor: User, group: ProducerGroup, to: Group
                                reason=reason or None, values=values):
         raise InvalidTransition()  # another admin moved it meanwhile
     _sync_products(session, group)
-    bump(session=session)
+    cache_tags.touch(session, cache_tags.CATALOG, cache_tags.group(group.id))
     return group
 
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import event
 
-from marketplace.core.page_cache import bump
+from marketplace.core import cache_tags
 from marketplace.models import Product, ProductImage, ProductVariant, utcnow
 from tests.factories import add_member, create_group, create_product, create_user, png_bytes
 from tests.helpers.api import token_for
@@ -308,7 +308,7 @@ def test_listing_a_page_costs_the_same_queries_for_2_or_12_products(client, sess
             session.commit()
             session.add(ProductImage(product_id=product.id, content_hash=f"{product.id:064d}",
                                      alt_text="Photo", width=64, height=48))
-            bump(session=session)  # rows made by hand: say the catalog changed, as services do
+            cache_tags.touch(session)  # rows made by hand: say what changed, as services do
             session.commit()
 
     add(2)

@@ -282,20 +282,70 @@ def test_cached_pages_show_a_new_price_at_once(client, session):
     assert fresh.status_code == 200 and "$31.00" in fresh.text and "$25.00" not in fresh.text
 
 
-def test_a_cache_hit_runs_no_listing_query(client, session, engine):
+class Queries:
+    """Counts the statements the app runs while in the block."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement, *args) -> None:
+        self.statements.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self.statements
+
+    def __exit__(self, *exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+def test_a_cache_hit_runs_no_query_at_all(client, session, engine):
     create_product(session, title="Scarf")
     assert titles(client.get("/catalog").text) == ["Scarf"]
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with Queries(engine) as statements:
         assert titles(client.get("/catalog").text) == ["Scarf"]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert not [s for s in statements if "product" in s.lower()]
+    assert statements == []
+
+
+def test_an_order_changes_only_the_pages_showing_that_piece(client, session, engine):
+    """An order changes the piece's stock: its page and the API list showing its stock are
+    rendered again, while the catalog and the other pieces' pages stay in the cache."""
+    from tests.helpers.api import cart_of, place
+
+    group = create_group(session)
+    sold = create_product(session, group=group, title="Jar", stock_on_hand=5)
+    other = create_product(session, group=group, title="Bowl", stock_on_hand=5)
+    sold_url, other_url = (f"/products/{p.id}-{p.slug}" for p in (sold, other))
+    for url in ("/catalog", sold_url, other_url, "/api/v1/products"):
+        assert client.get(url).status_code == 200
+    assert "In stock" in client.get(sold_url).text
+
+    response = place(client, cart_of(client, [(sold, 3)]))
+    assert response.status_code == 201, response.text
+
+    assert "Only 2 left" in client.get(sold_url).text
+    listed = {p["id"]: p["available"] for p in client.get("/api/v1/products").json()["data"]}
+    assert listed[sold.id] == 2 and listed[other.id] == 5
+    with Queries(engine) as statements:
+        assert titles(client.get("/catalog").text) == ["Bowl", "Jar"]
+        assert "In stock" in client.get(other_url).text
+    assert statements == []
+
+
+def test_the_last_piece_sold_leaves_the_in_stock_list(client, session):
+    from tests.helpers.api import cart_of, place
+
+    group = create_group(session)
+    create_product(session, group=group, title="Jar", stock_on_hand=1)
+    last = create_product(session, group=group, title="Bowl", stock_on_hand=1)
+    create_product(session, group=group, title="Mat", stock_on_hand=4)
+    in_stock = "/catalog?availability=in_stock"
+    assert titles(client.get(in_stock).text) == ["Mat", "Bowl", "Jar"]
+
+    assert place(client, cart_of(client, [(last, 1)])).status_code == 201
+    assert titles(client.get(in_stock).text) == ["Mat", "Jar"]
+    assert titles(client.get("/catalog").text) == ["Mat", "Bowl", "Jar"]
 
 
 def test_a_seal_that_ends_leaves_the_cached_page(client, session):
@@ -346,40 +396,8 @@ def test_home_page_shows_certified_crafts_provinces_and_newest(client, session):
 
 
 def service_bump(session) -> None:
-    """Factories write rows directly; services bump the catalog version, so do it here."""
-    from marketplace.core.page_cache import bump
+    """Factories write rows directly; services name what they change, so do it here."""
+    from marketplace.core import cache_tags
 
-    bump(session=session)
+    cache_tags.touch(session)
     session.commit()
-
-
-def test_the_version_reader_survives_a_dropped_connection(engine, session):
-    from marketplace.core.page_cache import VersionReader, bump
-
-    reader = VersionReader(engine)
-    before = reader.read()
-    reader.idle.queue[-1].dbapi_connection.close()  # e.g. the database restarted
-    bump(session=session)
-    session.commit()
-    assert reader.read() == before + 1
-    assert reader.idle.qsize() == 1  # replaced, not leaked
-
-
-def test_the_version_reader_keeps_at_most_its_size_of_connections(engine):
-    import threading
-
-    from marketplace.core.page_cache import VersionReader
-
-    reader = VersionReader(engine, size=2)
-    barrier = threading.Barrier(8)
-
-    def read():
-        barrier.wait()
-        return reader.read()
-
-    threads = [threading.Thread(target=read) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert reader.idle.qsize() <= 2

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from marketplace import audit
 from marketplace.access import membership, require_member
 from marketplace.catalog.schemas import ProductCreate, ProductUpdate, VariantIn
-from marketplace.core.page_cache import bump
+from marketplace.core import cache_tags
 from marketplace.core.status import Lifecycle
 from marketplace.core.text import slugify
 from marketplace.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -67,7 +67,7 @@ def _touch(session: Session, product: Product, group: ProducerGroup) -> None:
     product.community = group.community
     refresh_search_text(product, group)
     session.add(product)
-    bump(session=session)
+    cache_tags.touch(session, cache_tags.CATALOG, cache_tags.product(product.id))
 
 
 def get_product(*, session: Session, product_id: int) -> Product:

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 from marketplace import audit
 from marketplace.access import require_member
 from marketplace.catalog.schemas import ImagePublic
-from marketplace.core.page_cache import bump
+from marketplace.core import cache_tags
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.media import images
@@ -44,7 +44,7 @@ def add_photo(*, session: Session, storage: Storage, actor: User, product: Produ
     session.add(product)
     audit.record(session=session, actor=actor, entity_type="product", entity_id=product.id,
                  action="photo_added", data={"image_id": photo.id})
-    bump(session=session)
+    cache_tags.touch(session, cache_tags.CATALOG, cache_tags.product(product.id))
     return photo
 
 
@@ -67,7 +67,7 @@ def delete_photo(*, session: Session, actor: User, product: Product, image_id: i
     session.add(product)
     audit.record(session=session, actor=actor, entity_type="product", entity_id=product.id,
                  action="photo_deleted", data={"image_id": image_id})
-    bump(session=session)
+    cache_tags.touch(session, cache_tags.CATALOG, cache_tags.product(product.id))
 
 
 def reorder(*, session: Session, actor: User, product: Product, image_ids: list[int]) -> None:
@@ -82,7 +82,7 @@ def reorder(*, session: Session, actor: User, product: Product, image_ids: list[
         session.add(by_id[image_id])
     product.updated_at = utcnow()
     session.add(product)
-    bump(session=session)
+    cache_tags.touch(session, cache_tags.CATALOG, cache_tags.product(product.id))
 
 
 def move(*, session: Session, actor: User, product: Product, image_id: int, step: int) -> None:

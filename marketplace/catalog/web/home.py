@@ -9,6 +9,8 @@ from sqlmodel import Session
 from marketplace.auth.deps import OptionalUser
 from marketplace.catalog import views
 from marketplace.catalog.service.search import CatalogQuery, search
+from marketplace.core import cache_tags
+from marketplace.core.page_cache import shows
 from marketplace.core.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -22,6 +24,7 @@ def home(request: Request) -> Response:
 
 
 def _home(request: Request, session: Session) -> tuple[Response, datetime | None]:
+    shows(request, cache_tags.CATALOG)
     certified, _total, _next = search(
         session=session, query=CatalogQuery(certified_only=True, limit=HOME_PIECES),
         with_count=False)

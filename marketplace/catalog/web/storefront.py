@@ -18,7 +18,9 @@ from marketplace.catalog import views
 from marketplace.catalog.service import get_visible_product, variants_of
 from marketplace.catalog.service.photos import photos_of
 from marketplace.catalog.service.search import CatalogQuery, search
+from marketplace.core import cache_tags
 from marketplace.core.deps import settings_of, storage_of
+from marketplace.core.page_cache import shows
 from marketplace.core.templating import render
 from marketplace.errors import NotFound
 from marketplace.i18n import gettext as _
@@ -37,6 +39,7 @@ def catalog(request: Request) -> Response:
 def _catalog(request: Request, session: Session) -> tuple[Response, datetime | None]:
     filters = views.catalog_filters(request.query_params)
     rows, total, _next = search(session=session, query=filters.query)
+    views.shows_list(request, filters.query)
     context = {
         "cards": views.cards(request, session, rows),
         "total": total,
@@ -62,6 +65,7 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
     if match is None:
         raise NotFound(_("No such product."))
     product = get_visible_product(session=session, product_id=int(match.group(1)))
+    shows(request, cache_tags.product(product.id), cache_tags.group(product.group_id))
     canonical = views.product_url(product)
     if request.scope["path"] != canonical:
         query = request.scope.get("query_string", b"").decode("latin-1")
@@ -104,6 +108,7 @@ def group_page(request: Request, slug: str) -> Response:
 
 def _group(request: Request, session: Session, slug: str) -> tuple[Response, datetime | None]:
     group = get_public_group(session=session, slug=slug[:80])
+    shows(request, cache_tags.CATALOG, cache_tags.group(group.id))
     page = views.page_number(request.query_params)
     query = CatalogQuery(group_id=group.id, page=page, limit=views.PER_PAGE)
     rows, total, _next = search(session=session, query=query)

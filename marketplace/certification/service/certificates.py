@@ -13,7 +13,7 @@ from marketplace.auth.service.roles import has_role
 from marketplace.certification.schemas import ComplaintIn
 from marketplace.certification.service import signing
 from marketplace.config import Settings
-from marketplace.core.page_cache import bump
+from marketplace.core import cache_tags
 from marketplace.core.status import Lifecycle
 from marketplace.errors import (
     InvalidTransition,
@@ -94,7 +94,8 @@ def product_ids(session: Session, certificate_id: int) -> list[int]:
 def refresh_products(session: Session, certificate_id: int) -> None:
     """Set each product's ``certified_until`` from its valid certificates (None if none)."""
     now = utcnow()
-    for product_id in product_ids(session, certificate_id):
+    changed = product_ids(session, certificate_id)
+    for product_id in changed:
         until = session.exec(
             select(func.max(Certificate.expires_at))
             .join(CertificateProduct, CertificateProduct.certificate_id == Certificate.id)
@@ -105,7 +106,7 @@ def refresh_products(session: Session, certificate_id: int) -> None:
         session.execute(update(Product).where(Product.id == product_id)
                         .values(certified_until=until, updated_at=now)
                         .execution_options(synchronize_session=False))
-    bump(session=session)
+    cache_tags.touch(session, cache_tags.CATALOG, *map(cache_tags.product, changed))
 
 
 NUMBER = re.compile(r"soe-(\d{4}-\d+)", re.IGNORECASE)

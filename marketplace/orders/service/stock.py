@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from marketplace.core.page_cache import bump
+from marketplace.core import cache_tags
 from marketplace.core.status import Lifecycle
 from marketplace.errors import InsufficientStock
 from marketplace.i18n import gettext as _
@@ -36,12 +36,19 @@ RESERVATION_STATUS = Lifecycle(StockReservation, "stock_reservation", {
 def _hold_stock(session: Session, product: Product, variant_id: int | None, n: int) -> bool:
     table = ProductVariant if variant_id else Product
     key = variant_id or product.id
-    result = session.execute(
+    left = session.execute(
         update(table).where(table.id == key,
                             table.stock_on_hand - table.stock_allocated >= n)
         .values(stock_allocated=table.stock_allocated + n)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+        .returning(table.stock_on_hand - table.stock_allocated)
+        .execution_options(synchronize_session=False)).scalar()
+    if left is None:
+        return False
+    # Pages show this piece's stock ("Only 2 left"); lists of what is in stock change
+    # only when the last piece goes.
+    cache_tags.touch(session, cache_tags.product(product.id),
+                     *((cache_tags.IN_STOCK,) if left <= 0 else ()))
+    return True
 
 
 def _hold_capacity(session: Session, product: Product, month: str, n: int) -> bool:
@@ -62,7 +69,10 @@ def _hold_capacity(session: Session, product: Product, month: str, n: int) -> bo
                CapacityBooking.booked + n <= product.monthly_capacity)
         .values(booked=CapacityBooking.booked + n)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    cache_tags.touch(session, cache_tags.product(product.id))
+    return True
 
 
 def reserve(*, session: Session, order_id: int, items: list[tuple[Product, int | None, int]],
@@ -89,7 +99,6 @@ def reserve(*, session: Session, order_id: int, items: list[tuple[Product, int |
         session.add(reservation)
         held.append(reservation)
     session.flush()
-    bump(session=session)  # "Only N left" and "Sold out" on cached pages change now
     return held
 
 
@@ -121,6 +130,7 @@ def release(*, session: Session, order_id: int) -> int:
         if not _claim(session, reservation, ReservationStatus.RELEASED):
             continue
         released += 1
+        cache_tags.touch(session, cache_tags.product(reservation.product_id), cache_tags.IN_STOCK)
         if reservation.capacity_month:
             session.execute(update(CapacityBooking).where(
                 CapacityBooking.product_id == reservation.product_id,
@@ -133,13 +143,7 @@ def release(*, session: Session, order_id: int) -> int:
         session.execute(update(table).where(table.id == key).values(
             stock_allocated=table.stock_allocated - reservation.quantity,
         ).execution_options(synchronize_session=False))
-    _bump_if(session, released)
     return released
-
-
-def _bump_if(session: Session, released: int) -> None:
-    if released:
-        bump(session=session)
 
 
 def _held(session: Session, order_id: int) -> list[StockReservation]:
