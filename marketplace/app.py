@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from marketplace import api, ops, web
+from marketplace.auth.service.visitors import Visitors
 from marketplace.config import BASE_DIR, Settings, get_settings
 from marketplace.core import cache_tags, limits, openapi, problems
 from marketplace.core.middleware import RequestContextMiddleware
@@ -86,12 +87,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.head_revision = ops.head_revision()
     app.state.storage = LocalStorage.for_settings(settings)
     app.state.page_cache = PageCache()
+    app.state.fragments = PageCache(max_entries=50_000, max_bytes=16 * 1024 * 1024)
     app.state.page_tags = cache_tags.attach(settings.database_url, settings.var_dir)
+    app.state.visitors = Visitors(app.state.page_tags)
     app.state.gateway = StripeGateway(settings)
 
     # Innermost middleware (the error page needs the session): oversized bodies (413) and
     # NUL characters (422) are refused before routing, authentication or parsing.
     limits.install(app, settings)
+    # Pages from the page cache, on the event loop: inside the session middleware (a
+    # signed-in visitor's header comes from their session), before routing or the database.
+    app.add_middleware(PageCacheMiddleware, cache=app.state.page_cache,
+                       tags=app.state.page_tags, visitors=app.state.visitors.lookup)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -100,10 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.https,
     )
-    # Anonymous pages from the page cache, on the event loop: after the locale is known and
-    # the security headers are arranged, before sessions, routing or the database.
-    app.add_middleware(PageCacheMiddleware, cache=app.state.page_cache,
-                       tags=app.state.page_tags)
     app.add_middleware(
         RequestContextMiddleware, https=settings.https, default_locale=settings.default_locale,
         payment_sources=csp_sources(settings),

@@ -27,14 +27,25 @@ def _session_user(request: Request, session) -> User | None:
     raw = request.session.get(sessions.COOKIE_KEY)
     if not raw or not isinstance(raw, str):
         return None
+    visitors = getattr(request.app.state, "visitors", None)
+    before = visitors.before_check() if visitors is not None else b""
     found = sessions.live_with_user(session=session, raw=raw)
     if found is None:
         request.session.pop(sessions.COOKIE_KEY, None)
+        if visitors is not None:
+            visitors.forget(raw)
         return None
     row, user = found
-    sessions.touch(session=session, settings=settings_of(request), row=row,
-                   ip=client_ip(request))
+    last_seen, expires_at = sessions.touch(session=session, settings=settings_of(request),
+                                           row=row, ip=client_ip(request))
     request.state.session_id = row.id
+    if visitors is not None:
+        # Pages shared by signed-in visitors show this one's header without a query until
+        # the session or the account changes (``auth.service.visitors``).
+        roles = service.roles_of(session=session, user=user)
+        visitors.remember(raw, user_id=user.id, roles=roles, before=before,
+                          touch_after=last_seen + sessions.TOUCH_EVERY, expires_at=expires_at)
+        request.state.roles = roles
     return user
 
 
@@ -49,7 +60,7 @@ def get_optional_user(
     else:
         user = _session_user(request, session)
     request.state.user = user
-    if user is not None:
+    if user is not None and not hasattr(request.state, "roles"):
         request.state.roles = service.roles_of(session=session, user=user)
     return user
 

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -19,10 +20,10 @@ from marketplace import geo
 from marketplace.auth.deps import get_optional_user
 from marketplace.catalog.service.photos import first_photos
 from marketplace.catalog.service.search import CatalogQuery
-from marketplace.core import cache_tags, page_cache
+from marketplace.core import cache_tags, page_cache, templating
 from marketplace.core.deps import settings_of, storage_of
 from marketplace.core.money import NotAnAmount, parse_dollars
-from marketplace.i18n import N_, localized, usd_to_khr
+from marketplace.i18n import N_, current_locale, localized, usd_to_khr
 from marketplace.i18n import gettext as _
 from marketplace.media import images
 from marketplace.models import (
@@ -117,29 +118,56 @@ def groups_by_id(session: Session, group_ids: set[int]) -> dict[int, ProducerGro
     return {group.id: group for group in rows}
 
 
-def cards(request: Request, session: Session, products: list[Product]) -> list[Card]:
-    """Cards for a page of products: cover photos and groups fetched in one query each."""
+CARD_SIZES = "(min-width: 64rem) 20rem, (min-width: 40rem) 45vw, 100vw"
+
+
+def _card(product: Product, group: ProducerGroup | None, cover: ProductImage | None,
+          storage, rate: int, certified: bool) -> Card:
+    title, title_lang = localized(product.title, product.title_km)
+    made_to_order = product.stock_mode == StockMode.MADE_TO_ORDER
+    return Card(
+        id=product.id, url=product_url(product), title=title, title_lang=title_lang,
+        group_name=localized(group.name, group.name_km)[0] if group else "",
+        price_cents=product.price_cents,
+        price_khr=usd_to_khr(product.price_cents, rate),
+        lead_time_days=product.lead_time_days if made_to_order else None,
+        certified=certified,
+        photo=photo_view(storage, cover) if cover else None,
+    )
+
+
+def cards(request: Request, session: Session, products: list[Product]) -> list[Markup]:
+    """The card of each product, as HTML for ``product_grid``.
+
+    A card is rendered once per product, language and change, then reused by every list
+    that shows it (catalog, searches, group and home pages): it is kept under the product's
+    and its group's ``updated_at`` (every edit, photo and seal decision moves them), the
+    language, the riel rate and whether the seal holds now. Cover photos are fetched, in
+    one query, only for the cards not kept."""
     storage = storage_of(request)
     rate = settings_of(request).khr_per_usd
-    covers = first_photos(session=session, product_ids=[p.id for p in products])
     groups = groups_by_id(session, {p.group_id for p in products})
+    kept: page_cache.PageCache = request.app.state.fragments
     now = utcnow()
-    result = []
+    locale = current_locale.get()
+    keys = []
     for product in products:
-        title, title_lang = localized(product.title, product.title_km)
         group = groups.get(product.group_id)
-        cover = covers.get(product.id)
-        made_to_order = product.stock_mode == StockMode.MADE_TO_ORDER
-        result.append(Card(
-            id=product.id, url=product_url(product), title=title, title_lang=title_lang,
-            group_name=localized(group.name, group.name_km)[0] if group else "",
-            price_cents=product.price_cents,
-            price_khr=usd_to_khr(product.price_cents, rate),
-            lead_time_days=product.lead_time_days if made_to_order else None,
-            certified=is_certified(product, now),
-            photo=photo_view(storage, cover) if cover else None,
-        ))
-    return result
+        keys.append(("card", product.id, product.updated_at,
+                     group.updated_at if group else None, locale, rate,
+                     is_certified(product, now)))
+    html: list[Markup | None] = [kept.get(key) for key in keys]
+    missing = [p.id for p, fragment in zip(products, html, strict=True) if fragment is None]
+    if missing:
+        covers = first_photos(session=session, product_ids=missing)
+        macro = templating.environment().get_template("partials/product_card.html").module
+        for i, product in enumerate(products):
+            if html[i] is None:
+                card = _card(product, groups.get(product.group_id), covers.get(product.id),
+                             storage, rate, keys[i][-1])
+                html[i] = macro.product_card(card, CARD_SIZES)
+                kept.put(keys[i], html[i])
+    return html
 
 
 def stock_state(product: Product) -> str:

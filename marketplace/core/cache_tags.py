@@ -44,6 +44,11 @@ def group(group_id: int) -> str:
     return f"group:{group_id}"
 
 
+def user(user_id: int) -> str:
+    """An account's sessions and roles (what the header shows a signed-in visitor)."""
+    return f"user:{user_id}"
+
+
 def slot(tag: str) -> int:
     """The counter a tag maps to: the same in every process (not ``hash()``)."""
     digest = hashlib.blake2b(tag.encode(), digest_size=4).digest()

@@ -17,10 +17,15 @@ SESSION_KEY = "csrf"
 
 def get_token(request: Request) -> str:
     """The session's CSRF token, created on first use."""
-    token = request.session.get(SESSION_KEY)
-    if not token:
+    return token_of(request.session)
+
+
+def token_of(session: dict) -> str:
+    """The CSRF token kept in a decoded session, created on first use."""
+    token = session.get(SESSION_KEY)
+    if not token or not isinstance(token, str):
         token = secrets.token_urlsafe(32)
-        request.session[SESSION_KEY] = token
+        session[SESSION_KEY] = token
     return token
 
 

@@ -23,7 +23,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from marketplace.core import cache_tags
+from marketplace.core import cache_tags, csrf, templating
 from marketplace.db import transaction
 from marketplace.i18n import current_locale
 
@@ -46,6 +46,10 @@ class PageCache:
 
     @staticmethod
     def _size(value) -> int:
+        """Bytes held: a page's body, or a fragment's text (UTF-8 of Khmer is 3 bytes a
+        letter, CPython keeps it in 2), plus the key and bookkeeping."""
+        if isinstance(value, str):
+            return 2 * len(value) + 256
         return len(getattr(value, "body", b"") or b"") + 512
 
     def get(self, key):
@@ -139,86 +143,181 @@ def _has_session_cookie(cookie_header: str) -> bool:
     return False
 
 
-class PageCacheMiddleware:
-    """Answers an anonymous GET from the page cache on the event loop: a dictionary lookup
-    and a few shared-memory reads, no thread, no session, no query. Everything else (a
-    miss, a signed-in visitor) goes on to the routes, which render and store."""
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """Who holds a session cookie, as far as the header is concerned."""
 
-    def __init__(self, app, *, cache: PageCache, tags: cache_tags.TagVersions) -> None:
+    signed_in: bool
+    roles: frozenset[str]
+
+
+Visitors = Callable[[dict], Visitor | None]  # the decoded session -> Visitor, None: unknown
+MEMBER = "member"  # the key's mark for the copy with personal marks (signed-in visitors)
+
+
+class PageCacheMiddleware:
+    """Answers a GET from the page cache on the event loop: a dictionary lookup and a few
+    shared-memory reads, no thread and no query.
+
+    An anonymous visitor gets the stored page. A visitor with a session cookie (placed
+    inside the session middleware, which has decoded it) gets the copy stored with marks
+    (``templating.MARKS``) filled in with their account links and CSRF token, when
+    ``visitors`` knows who they are without the database. Everything else (a miss, a flash
+    message to show, an unknown session) goes on to the routes, which render and store."""
+
+    def __init__(self, app, *, cache: PageCache, tags: cache_tags.TagVersions,
+                 visitors: Visitors | None = None) -> None:
         self.app = app
         self.cache = cache
         self.tags = tags
+        self.visitors = visitors
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["method"] == "GET":
-            page, conditional = self._lookup(scope)
-            if page is not None:
-                await self._send(page, conditional, send)
-                return
+        if scope["type"] == "http" and scope["method"] == "GET" and await self._answer(
+                scope, send):
+            return
         await self.app(scope, receive, send)
 
-    def _lookup(self, scope) -> tuple[CachedPage | None, tuple[str | None, str | None]]:
+    def _valid(self, key) -> CachedPage | None:
+        page = self.cache.get(key)
+        if page is None or page.fresh_until <= time.time() \
+                or self.tags.stamp(page.slots) != page.stamp:
+            return None
+        return page
+
+    async def _answer(self, scope, send) -> bool:
         if_none_match = if_modified_since = None
+        has_session = False
         for name, value in scope["headers"]:
-            if name == b"cookie" and _has_session_cookie(value.decode("latin-1")):
-                return None, (None, None)
-            if name == b"if-none-match":
+            if name == b"cookie":
+                has_session = has_session or _has_session_cookie(value.decode("latin-1"))
+            elif name == b"if-none-match":
                 if_none_match = value.decode("latin-1")
             elif name == b"if-modified-since":
                 if_modified_since = value.decode("latin-1")
         key = (current_locale.get(), _key_of(scope["path"], scope.get("query_string", b"")))
-        page = self.cache.get(key)
-        if page is None or page.fresh_until <= time.time() \
-                or self.tags.stamp(page.slots) != page.stamp:
-            return None, (None, None)
-        return page, (if_none_match, if_modified_since)
+        if not has_session:
+            page = self._valid(key)
+            if page is None:
+                return False
+            await _send(send, page, if_none_match, if_modified_since)
+            return True
+        session = scope.get("session")
+        if self.visitors is None or not isinstance(session, dict) or session.get("flash"):
+            return False
+        visitor = self.visitors(session)
+        page = self._valid((*key, MEMBER)) if visitor is not None else None
+        if page is None:
+            return False
+        body = templating.personalize(page.body, signed_in=visitor.signed_in,
+                                      roles=visitor.roles, csrf_token=csrf.token_of(session),
+                                      flashes=[])
+        await _send_personal(send, page, body)
+        return True
 
-    @staticmethod
-    async def _send(page: CachedPage, conditional: tuple[str | None, str | None],
-                    send) -> None:
-        if page.status == 200 and _not_modified(*conditional, page):
-            headers = [(k, v) for k, v in page.headers if k != b"content-type"]
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        headers = [*page.headers, (b"content-length", str(len(page.body)).encode())]
-        await send({"type": "http.response.start", "status": page.status, "headers": headers})
-        await send({"type": "http.response.body", "body": page.body})
+
+async def _send(send, page: CachedPage, if_none_match: str | None,
+                if_modified_since: str | None) -> None:
+    if page.status == 200 and _not_modified(if_none_match, if_modified_since, page):
+        headers = [(k, v) for k, v in page.headers if k != b"content-type"]
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    headers = [*page.headers, (b"content-length", str(len(page.body)).encode())]
+    await send({"type": "http.response.start", "status": page.status, "headers": headers})
+    await send({"type": "http.response.body", "body": page.body})
+
+
+def _personal_headers(page: CachedPage, body: bytes) -> list[tuple[bytes, bytes]]:
+    kept = [(k, v) for k, v in page.headers if k in (b"content-type", b"location")]
+    return [*kept, (b"cache-control", PRIVATE_CACHE.encode()),
+            (b"vary", b"Accept-Language"),  # the session middleware adds Cookie
+            (b"content-length", str(len(body)).encode())]
+
+
+async def _send_personal(send, page: CachedPage, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": page.status,
+                "headers": _personal_headers(page, body)})
+    await send({"type": "http.response.body", "body": body})
 
 
 def page(request: Request, build: Builder, *, fresh_until: Freshness,
          load_user: UserLoader) -> Response:
-    """Render with ``build`` (given the request and a read-only session). For an anonymous
-    visitor the page is stored (``PageCacheMiddleware`` answers the next one) when the
-    builder named what it shows, fresh until ``fresh_until(session)``; a signed-in visitor
-    (``load_user``) gets it uncached. Called from plain ``def`` routes (the thread pool)."""
+    """Render with ``build`` (given the request and a read-only session) and store the page
+    when the builder named what it shows, fresh until ``fresh_until(session)``;
+    ``PageCacheMiddleware`` answers the next visitor. Called from plain ``def`` routes (the
+    thread pool).
+
+    An anonymous visitor's page is stored as sent. For a visitor with a session cookie
+    (``load_user`` signs them in), the page is rendered once with marks where the personal
+    parts go, stored, and filled in for each of them."""
     engine = request.app.state.engine
+    tags = request.app.state.page_tags
+    cache = request.app.state.page_cache
     if SESSION_COOKIE in request.cookies:
+        key = (current_locale.get(), page_key(request), MEMBER)
         with transaction(engine, write=False) as session:
-            load_user(request, session)
-            response, _modified = build(request, session)
-        response.headers["Cache-Control"] = PRIVATE_CACHE
-        response.headers["Vary"] = "Accept-Language"  # the session middleware adds Cookie
-        return response
+            user = load_user(request, session)
+            stored = _fresh(cache.get(key), tags)
+            if stored is None:
+                request.state.personal_marks = True
+                before = tags.snapshot()
+                response, modified = build(request, session)
+                request.state.personal_marks = False
+                stored = _store(request, response, modified, fresh_until(session), before,
+                                key)
+                if stored is None:
+                    return _personal(request, response, user)
+        return _personal(request, stored, user)
 
     request.state.user = None
     # Rendered without the session in scope: nothing personal (a flash message) can reach
     # the shared page, and the response does not vary on a cookie read for nothing.
     anonymous = Request({k: v for k, v in request.scope.items() if k != "session"})
-    tags = request.app.state.page_tags
     # The counters are read before the data: a page is never older than the counters it is
     # stored under (a write committed in between makes it newer, which is harmless).
     before = tags.snapshot()
     with transaction(engine, write=False) as session:
         response, modified = build(anonymous, session)
         until = fresh_until(session)
+    stored = _store(request, response, modified, until, before,
+                    (current_locale.get(), page_key(request)))
+    return response if stored is None else _respond(request, stored)
+
+
+def _fresh(page: CachedPage | None, tags: cache_tags.TagVersions) -> CachedPage | None:
+    if page is None or page.fresh_until <= time.time() or tags.stamp(page.slots) != page.stamp:
+        return None
+    return page
+
+
+def _store(request: Request, response: Response, modified: datetime | None,
+           until: float, before: bytes, key: tuple) -> CachedPage | None:
     shown = request.scope.get("state", {}).get(_TAGS)
     if not shown or response.status_code not in (200, 301):
-        return response
+        return None
     slots = tuple(sorted({cache_tags.slot(tag) for tag in (*shown, cache_tags.ALL)}))
-    stored = _to_cache(response, modified, until, slots, tags.stamp_of(before, slots))
-    request.app.state.page_cache.put((current_locale.get(), page_key(request)), stored)
-    return _respond(request, stored)
+    stored = _to_cache(response, modified, until, slots,
+                       cache_tags.TagVersions.stamp_of(before, slots))
+    request.app.state.page_cache.put(key, stored)
+    return stored
+
+
+def _personal(request: Request, page: CachedPage | Response, user) -> Response:
+    """The page with this visitor's account links, flash messages and CSRF token."""
+    roles = frozenset(getattr(request.state, "roles", ())) if user is not None else frozenset()
+    body = templating.personalize(
+        bytes(page.body), signed_in=user is not None, roles=roles,
+        csrf_token=csrf.get_token(request), flashes=templating.pop_flashes(request))
+    if isinstance(page, CachedPage):
+        headers = _personal_headers(page, body)
+        return Response(body, status_code=page.status,
+                        headers={k.decode("latin-1"): v.decode("latin-1")
+                                 for k, v in headers if k != b"content-length"})
+    headers = {k: v for k, v in page.headers.items() if k.lower() in ("content-type",
+                                                                       "location")}
+    headers.update({"Cache-Control": PRIVATE_CACHE, "Vary": "Accept-Language"})
+    return Response(body, status_code=page.status_code, headers=headers)
 
 
 def _respond(request: Request, page: CachedPage) -> Response:

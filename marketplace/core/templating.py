@@ -1,6 +1,7 @@
 """Jinja2 environment (gettext, money and date filters) and the ``render`` helper."""
 
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 
 from fastapi import Request
@@ -47,8 +48,46 @@ def environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
 
 def csrf_input(request: Request) -> Markup:
     """The hidden CSRF field every state-changing form carries."""
+    if getattr(request.state, "personal_marks", False):
+        return _CSRF_FIELD_MARK
     token = csrf.get_token(request)
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(token)
+
+
+# --- one page for every signed-in visitor, with marks where the personal parts go --------
+
+CSRF_MARK = "csrf-token-of-this-visitor"
+_CSRF_FIELD_MARK = Markup('<input type="hidden" name="csrf_token" value="%s">') % CSRF_MARK
+
+
+@dataclass(frozen=True)
+class PersonalMarks:
+    account: Markup = Markup("<!--personal:account-->")
+    flashes: Markup = Markup("<!--personal:flashes-->")
+
+
+MARKS = PersonalMarks()
+
+
+@lru_cache(maxsize=64)
+def _account_links(locale: str, signed_in: bool, roles: frozenset[str]) -> bytes:
+    """The header's account links for this kind of visitor (the CSRF token still a mark)."""
+    module = environment().get_template("partials/account.html").module
+    return str(module.account_links(signed_in, roles, lambda: _CSRF_FIELD_MARK)).encode()
+
+
+def personalize(body: bytes, *, signed_in: bool, roles: frozenset[str], csrf_token: str,
+                flashes: list) -> bytes:
+    """A page rendered with ``MARKS`` (``render`` with ``request.state.personal_marks``),
+    made this visitor's: their account links, flash messages and CSRF token."""
+    links = _account_links(i18n.current_locale.get(), signed_in, roles)
+    shown = b""
+    if flashes:
+        module = environment().get_template("partials/account.html").module
+        shown = str(module.flash_messages(flashes)).encode()
+    return (body.replace(MARKS.account.encode(), links, 1)
+            .replace(MARKS.flashes.encode(), shown, 1)
+            .replace(CSRF_MARK.encode(), escape(csrf_token).encode()))
 
 
 def render(
@@ -60,12 +99,14 @@ def render(
     headers: dict | None = None,
 ) -> HTMLResponse:
     """Render ``templates/name`` with the request, current user and flash messages."""
+    marks = getattr(request.state, "personal_marks", False)
     ctx = {
         "request": request,
         "user": getattr(request.state, "user", None),
         "lang": i18n.current_locale.get(),
         "csrf_input": lambda: csrf_input(request),
-        "flashes": pop_flashes(request),
+        "flashes": [] if marks else pop_flashes(request),
+        "personal_marks": MARKS if marks else None,
         "errors": {},
         "form": {},
     }

@@ -7,6 +7,7 @@ from datetime import timedelta
 from email.utils import format_datetime
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from marketplace.catalog import service
@@ -14,7 +15,7 @@ from marketplace.catalog.schemas import ProductUpdate
 from marketplace.catalog.service import photos
 from marketplace.models import User, utcnow
 from tests.factories import create_group, create_product, create_user, png_bytes
-from tests.helpers import login
+from tests.helpers import csrf_from, login
 
 KM = {"Accept-Language": "km"}
 
@@ -373,6 +374,67 @@ def test_logged_in_visitors_never_get_the_anonymous_page(client, session):
     assert titles(mine.text) == ["Scarf"]
     own = client.get(product_url)
     assert "Log out" in own.text and own.headers["cache-control"] == "private, no-store"
+
+
+def signed_in(app, email: str) -> TestClient:
+    browser = TestClient(app, base_url="http://testserver", follow_redirects=False)
+    login(browser, email)
+    return browser
+
+
+def test_signed_in_visitors_get_the_shared_page_with_their_own_header(app, session, engine):
+    """After the first signed-in visit, the catalog comes from the cache without a query,
+    with each visitor's own account links and CSRF token in it."""
+    create_product(session, title="Scarf")
+    create_user(session, email="maker@example.com", role=["producer"])
+    create_user(session, email="tourist@example.com")
+    maker, tourist = signed_in(app, "maker@example.com"), signed_in(app, "tourist@example.com")
+    for browser in (maker, tourist):
+        assert titles(browser.get("/catalog").text) == ["Scarf"]
+    with Queries(engine) as statements:
+        mine, theirs = maker.get("/catalog"), tourist.get("/catalog")
+    assert statements == []
+    assert mine.headers["cache-control"] == theirs.headers["cache-control"] == "private, no-store"
+    assert "Producer dashboard" in mine.text and "Producer dashboard" not in theirs.text
+    assert "Log out" in mine.text and "Log in" not in theirs.text
+    assert titles(mine.text) == titles(theirs.text) == ["Scarf"]
+    assert csrf_from(mine.text) != csrf_from(theirs.text)
+    # The token in the shared page is the visitor's own: logging out with it works.
+    assert maker.post("/auth/logout", data={"csrf_token": csrf_from(mine.text)}
+                      ).status_code == 303
+    assert "Log in" in maker.get("/catalog").text
+
+
+def test_a_role_granted_or_a_log_out_elsewhere_shows_on_the_next_shared_page(app, session):
+    from marketplace.auth.service.roles import grant_role
+
+    user = create_user(session, email="sam@example.com")
+    browser = signed_in(app, "sam@example.com")
+    stolen = browser.cookies.get("session")
+    assert "Review queue" not in browser.get("/catalog").text
+    assert "Review queue" not in browser.get("/catalog").text  # from the cache
+    grant_role(session=session, actor=None, user=user, role="officer")
+    session.commit()
+    assert "Review queue" in browser.get("/catalog").text
+
+    page = browser.get("/account")
+    assert browser.post("/auth/logout", data={"csrf_token": csrf_from(page.text)}
+                        ).status_code == 303
+    with TestClient(app, cookies={"session": stolen}) as thief:
+        copied = thief.get("/catalog").text
+    assert "Log in" in copied and "Log out" not in copied and "Review queue" not in copied
+
+
+def test_a_flash_message_reaches_the_shared_page_once(app, session):
+    create_user(session, email="kim@example.com")
+    browser = signed_in(app, "kim@example.com")
+    for _ in range(2):
+        home = browser.get("/")
+        assert "Log out" in home.text and 'class="flash' not in home.text
+    browser.post("/auth/logout", data={"csrf_token": csrf_from(home.text)})
+    shown = browser.get("/").text
+    assert "You are logged out." in shown and "Log in" in shown
+    assert "You are logged out." not in browser.get("/").text
 
 
 # --- home page ----------------------------------------------------------------------------

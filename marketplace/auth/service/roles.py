@@ -3,6 +3,7 @@
 from sqlmodel import Session, select
 
 from marketplace import audit
+from marketplace.core import cache_tags
 from marketplace.errors import Forbidden, ValidationFailed
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
@@ -50,6 +51,7 @@ def grant_role(*, session: Session, actor: User | None, user: User, role: str) -
     if has_role(session=session, user=user, role=value):
         return False
     session.add(UserRole(user_id=user.id, role=value, granted_by_id=actor.id if actor else None))
+    cache_tags.touch(session, cache_tags.user(user.id))  # the header's links change
     audit.record(
         session=session, actor=actor, entity_type="user", entity_id=user.id,
         action="role_granted", to_state=value,
@@ -70,6 +72,7 @@ def revoke_role(*, session: Session, actor: User, user: User, role: str) -> bool
     if row is None:
         return False
     session.delete(row)
+    cache_tags.touch(session, cache_tags.user(user.id))
     audit.record(
         session=session, actor=actor, entity_type="user", entity_id=user.id,
         action="role_revoked", from_state=value,

@@ -8,14 +8,14 @@ row, so a copy of the cookie taken before stops working at once.
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from marketplace.config import Settings
-from marketplace.core import security
+from marketplace.core import cache_tags, security
 from marketplace.errors import NotFound
 from marketplace.i18n import gettext as _
 from marketplace.models import User, UserSession, utcnow
@@ -61,12 +61,14 @@ def live_with_user(*, session: Session, raw: str) -> tuple[UserSession, User] | 
                                User.is_active)).first()
 
 
-def touch(*, session: Session, settings: Settings, row: UserSession, ip: str) -> None:
+def touch(*, session: Session, settings: Settings, row: UserSession,
+          ip: str) -> tuple[datetime, datetime]:
     """Record that the session is in use (at most every few minutes), pushing its expiry out.
-    Best effort: a busy database never fails the request over this."""
+    Best effort: a busy database never fails the request over this. Returns when it was
+    last recorded in use and when it expires."""
     now = utcnow()
     if row.last_seen_at > now - TOUCH_EVERY:
-        return
+        return row.last_seen_at, row.expires_at
     try:
         with session.begin_nested():
             session.execute(
@@ -76,17 +78,20 @@ def touch(*, session: Session, settings: Settings, row: UserSession, ip: str) ->
                 .execution_options(synchronize_session=False)
             )
     except OperationalError:
-        pass
+        return row.last_seen_at, row.expires_at
+    return now, now + _age(settings)
 
 
 def revoke_token(*, session: Session, raw: str) -> None:
     """Log out: the session with this token ends."""
-    session.execute(
+    ended = session.execute(
         update(UserSession)
         .where(UserSession.token_hash == security.digest(raw), UserSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
+        .returning(UserSession.user_id)
         .execution_options(synchronize_session=False)
-    )
+    ).scalars().all()
+    cache_tags.touch(session, *map(cache_tags.user, ended))
 
 
 def revoke_all(*, session: Session, user: User, keep_id: int | None = None) -> int:
@@ -97,6 +102,7 @@ def revoke_all(*, session: Session, user: User, keep_id: int | None = None) -> i
         query = query.where(UserSession.id != keep_id)
     result = session.execute(query.values(revoked_at=utcnow())
                              .execution_options(synchronize_session=False))
+    cache_tags.touch(session, cache_tags.user(user.id))
     return result.rowcount or 0
 
 
@@ -109,6 +115,7 @@ def revoke_one(*, session: Session, user: User, session_id: int) -> None:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
+        cache_tags.touch(session, cache_tags.user(user.id))
 
 
 def list_live(*, session: Session, user: User) -> list[UserSession]:
