@@ -9,10 +9,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from marketplace import api, ops, web
+from marketplace import api, geo, ops, web
 from marketplace.auth.service.visitors import Visitors
 from marketplace.config import BASE_DIR, Settings, get_settings
-from marketplace.core import cache_tags, limits, openapi, problems
+from marketplace.core import cache_tags, limits, openapi, problems, templating
 from marketplace.core.middleware import RequestContextMiddleware
 from marketplace.core.page_cache import PageCache, PageCacheMiddleware
 from marketplace.db import service_engine
@@ -86,11 +86,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.head_revision = ops.head_revision()
     app.state.storage = LocalStorage.for_settings(settings)
-    app.state.page_cache = PageCache()
-    app.state.fragments = PageCache(max_entries=50_000, max_bytes=16 * 1024 * 1024)
+    app.state.page_cache = PageCache(max_bytes=12 * 1024 * 1024)
+    app.state.fragments = PageCache(max_entries=20_000, max_bytes=8 * 1024 * 1024)
     app.state.page_tags = cache_tags.attach(settings.database_url, settings.var_dir)
     app.state.visitors = Visitors(app.state.page_tags)
     app.state.gateway = StripeGateway(settings)
+    templating.compile_all()  # before the first requests, which would each compile them
+    geo.load()
 
     # Innermost middleware (the error page needs the session): oversized bodies (413) and
     # NUL characters (422) are refused before routing, authentication or parsing.

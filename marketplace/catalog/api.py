@@ -81,7 +81,9 @@ ReorderBody = Annotated[ReorderIn, Body(openapi_examples={
     summary="Search the catalog",
     description=(
         "Products buyers can see, filtered like the storefront. `q` finds words inside longer "
-        "ones, which Khmer needs. Follow `next` with `cursor` for the following page."
+        "ones, which Khmer needs. Follow `next` with `cursor` for the following page. "
+        "`count` is exact, except for a search with `q` matching more than 1,000 products: "
+        "then it is 1001, meaning more than 1,000."
     ),
     responses=problems(422),
 )

@@ -10,6 +10,7 @@ were when it was rendered (``core.cache_tags``: shared memory, no query), and un
 something on it stops being true by itself (``fresh_until``: a seal on it ends).
 """
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -241,6 +242,33 @@ async def _send_personal(send, page: CachedPage, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+class _OneAtATime:
+    """A lock per page key: when many visitors ask for a page nobody has stored yet, one
+    renders it and the others wait for it, instead of each rendering the same page at once
+    (for a few seconds and a few megabytes each)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict = {}
+
+    @contextlib.contextmanager
+    def hold(self, key):
+        with self._lock:
+            entry = self._held.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._lock:
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._held[key]
+
+
+_rendering = _OneAtATime()
+
+
 def page(request: Request, build: Builder, *, fresh_until: Freshness,
          load_user: UserLoader) -> Response:
     """Render with ``build`` (given the request and a read-only session) and store the page
@@ -258,14 +286,16 @@ def page(request: Request, build: Builder, *, fresh_until: Freshness,
         key = (current_locale.get(), page_key(request), MEMBER)
         with transaction(engine, write=False) as session:
             user = load_user(request, session)
+        with _rendering.hold(key):
             stored = _fresh(cache.get(key), tags)
             if stored is None:
                 request.state.personal_marks = True
                 before = tags.snapshot()
-                response, modified = build(request, session)
+                with transaction(engine, write=False) as session:
+                    response, modified = build(request, session)
+                    until = fresh_until(session)
                 request.state.personal_marks = False
-                stored = _store(request, response, modified, fresh_until(session), before,
-                                key)
+                stored = _store(request, response, modified, until, before, key)
                 if stored is None:
                     return _personal(request, response, user)
         return _personal(request, stored, user)
@@ -276,13 +306,18 @@ def page(request: Request, build: Builder, *, fresh_until: Freshness,
     anonymous = Request({k: v for k, v in request.scope.items() if k != "session"})
     # The counters are read before the data: a page is never older than the counters it is
     # stored under (a write committed in between makes it newer, which is harmless).
-    before = tags.snapshot()
-    with transaction(engine, write=False) as session:
-        response, modified = build(anonymous, session)
-        until = fresh_until(session)
-    stored = _store(request, response, modified, until, before,
-                    (current_locale.get(), page_key(request)))
-    return response if stored is None else _respond(request, stored)
+    key = (current_locale.get(), page_key(request))
+    with _rendering.hold(key):
+        stored = _fresh(cache.get(key), tags)
+        if stored is None:
+            before = tags.snapshot()
+            with transaction(engine, write=False) as session:
+                response, modified = build(anonymous, session)
+                until = fresh_until(session)
+            stored = _store(request, response, modified, until, before, key)
+            if stored is None:
+                return response
+    return _respond(request, stored)
 
 
 def _fresh(page: CachedPage | None, tags: cache_tags.TagVersions) -> CachedPage | None:

@@ -46,6 +46,15 @@ def environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
     return env
 
 
+def compile_all() -> None:
+    """Compile every template now (about half a second). Jinja compiles a template on first
+    use and does not lock: the first 32 visitors of a new worker would each compile the
+    same pages at once, for seconds and hundreds of megabytes."""
+    env = environment()
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)
+
+
 def csrf_input(request: Request) -> Markup:
     """The hidden CSRF field every state-changing form carries."""
     if getattr(request.state, "personal_marks", False):

@@ -189,3 +189,29 @@ def test_page_cache_stays_within_its_byte_budget():
         cache.put(i, SimpleNamespace(body=b"x" * 4000))
     assert cache.bytes <= 64 * 1024
     assert cache.get(49) is not None and cache.get(0) is None
+
+
+def test_a_broad_search_counts_to_the_limit_and_a_narrow_one_exactly(session, monkeypatch):
+    """Past COUNT_LIMIT matches a search says "more than" instead of counting them all,
+    and still pages through them newest first; a narrow one is counted exactly."""
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    group = create_group(session)
+    baskets = [create_product(session, group=group, title=f"Rattan basket {size}")
+               for size in ("xs", "s", "m", "l", "xl")]
+    create_product(session, group=group, title="Rattan mat")
+    create_product(session, group=group, title="Clay jar", status="draft")
+
+    found, total, cursor = search.search(session=session, query=search.CatalogQuery(
+        q="basket", limit=2))
+    assert total == 4  # COUNT_LIMIT + 1: more than 3
+    assert [p.id for p in found] == [baskets[4].id, baskets[3].id] and cursor
+    found, total, _ = search.search(session=session, query=search.CatalogQuery(
+        q="basket", limit=2, page=3))
+    assert [p.id for p in found] == [baskets[0].id]
+    found, total, _ = search.search(session=session, query=search.CatalogQuery(q="mat"))
+    assert total == 1 and [p.title for p in found] == ["Rattan mat"]
+    _, total, _ = search.search(session=session, query=search.CatalogQuery(q="jar"))
+    assert total == 0  # a draft is not found
+    found, total, _ = search.search(session=session, query=search.CatalogQuery(
+        q="rattan xl"))  # a short word with a broad one
+    assert total == 1 and [p.id for p in found] == [baskets[4].id]

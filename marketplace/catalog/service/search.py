@@ -1,15 +1,22 @@
 """Catalog listing: filters, words in English or Khmer, sort, page or cursor.
 
 Search finds a word inside a longer phrase, which Khmer needs (no spaces between words):
-SQLite uses the FTS5 trigram table ``product_fts``; PostgreSQL uses ILIKE on the trigram-
-indexed ``search_text``. Words shorter than 3 characters fall back to LIKE on both.
+SQLite uses the FTS5 trigram table ``product_fts``; PostgreSQL uses LIKE on the trigram-
+indexed ``search_text``. Words shorter than 3 characters are matched with LIKE on both.
+
+A search first asks the text index for up to ``COUNT_LIMIT`` + 1 products holding every
+word. A narrow search (at most ``COUNT_LIMIT``) then filters, counts and sorts just those;
+a broad one walks the sort order's index and keeps the rows holding the words (many do, so
+a page fills quickly) and counts only up to ``COUNT_LIMIT`` + 1 ("more than 1,000").
+Either way the time does not grow with the size of the catalog.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import and_, func, or_, text
+from sqlalchemy import ARRAY, Integer, String, and_, bindparam, func, literal_column, or_, text
 from sqlmodel import Session, col, select
 
 from marketplace.core.pagination import decode_cursor, encode_cursor
@@ -17,6 +24,7 @@ from marketplace.models import Product, StockMode, utcnow
 
 Sort = Literal["newest", "price_asc", "price_desc"]
 MAX_WORDS = 6
+COUNT_LIMIT = 1000  # a search counts its matches up to this; beyond, "more than"
 
 
 @dataclass
@@ -44,20 +52,44 @@ def _like_escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _word_filter(session: Session, word: str):
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite" and len(word) >= 3:
-        phrase = '"' + word.replace('"', '""') + '"'
-        return col(Product.id).in_(
-            select(text("rowid")).select_from(text("product_fts"))
-            .where(text("product_fts MATCH :p").bindparams(p=phrase))
-        )
-    pattern = f"%{_like_escape(word)}%"
-    return col(Product.search_text).like(pattern, escape="\\")
+def _contains(word: str):
+    return col(Product.search_text).like(f"%{_like_escape(word)}%", escape="\\")
 
 
-def _filters(session: Session, query: CatalogQuery) -> list:
-    conditions = [col(Product.visible).is_(True)]
+def _fts_expression(words: list[str]) -> str:
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def _indexed_words(query: CatalogQuery) -> list[str]:
+    return [word for word in query.words if len(word) >= 3]
+
+
+def _candidates(session: Session, words: list[str]) -> list[int]:
+    """Up to ``COUNT_LIMIT`` + 1 products holding every word, from the text index."""
+    if session.get_bind().dialect.name == "sqlite":
+        ids = session.execute(
+            text("SELECT rowid FROM product_fts WHERE product_fts MATCH :words LIMIT :n"),
+            {"words": _fts_expression(words), "n": COUNT_LIMIT + 1}).scalars().all()
+    else:
+        ids = session.execute(select(Product.id).where(*map(_contains, words))
+                              .limit(COUNT_LIMIT + 1)).scalars().all()
+    return list(ids)
+
+
+def _among(session: Session, ids: list[int]):
+    """``product.id`` is one of ``ids``, sent as one parameter (a list of a thousand
+    placeholders would be a new statement for every search)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return col(Product.id).in_(select(literal_column("value")).select_from(
+            func.json_each(bindparam("ids", json.dumps(ids), type_=String))))
+    return col(Product.id) == func.any(bindparam("ids", ids, type_=ARRAY(Integer)))
+
+
+def _filters(session: Session, query: CatalogQuery, *, among: bool = False) -> list:
+    """The conditions other than the words. ``among``: the rows are a few known ids, so
+    the visibility test must not lead the database to walk its index instead."""
+    visible = col(Product.visible)
+    conditions = [(func.coalesce(visible, False) if among else visible).is_(True)]
     if query.group_id is not None:
         conditions.append(Product.group_id == query.group_id)
     if query.craft:
@@ -77,8 +109,6 @@ def _filters(session: Session, query: CatalogQuery) -> list:
                                Product.stock_on_hand > Product.stock_allocated))
     if query.certified_only:
         conditions.append(col(Product.certified_until) > utcnow())
-    for word in query.words:
-        conditions.append(_word_filter(session, word))
     return conditions
 
 
@@ -125,13 +155,64 @@ def _cursor_condition(sort: Sort, cursor: str):
                                                col(Product.id) < last_id))
 
 
+def _holds(session: Session, word: str):
+    """``search_text`` holds ``word``, tested row by row while walking an index (both are
+    lower case already: a plain substring test, much cheaper than LIKE)."""
+    name = "instr" if session.get_bind().dialect.name == "sqlite" else "strpos"
+    return getattr(func, name)(col(Product.search_text), word) > 0
+
+
+def _all_matches(session: Session, words: list[str], conditions: list) -> list[int]:
+    """Up to ``COUNT_LIMIT`` + 1 visible products passing ``conditions`` and holding every
+    word, from every match of the text index."""
+    if session.get_bind().dialect.name == "sqlite":
+        matching = [col(Product.id).in_(
+            select(text("rowid")).select_from(text("product_fts"))
+            .where(text("product_fts MATCH :words").bindparams(words=_fts_expression(words))))]
+    else:
+        matching = [_contains(word) for word in words]
+    return list(session.exec(select(Product.id).where(*conditions, *matching)
+                             .limit(COUNT_LIMIT + 1)))
+
+
+def _plan(session: Session, query: CatalogQuery) -> tuple[list, int | None]:
+    """The conditions of a search and, when known already, its total.
+
+    Narrow (at most ``COUNT_LIMIT`` matches): the matching ids, counted exactly. Broad: the
+    words tested on each row while the sort order's index is walked (a page fills fast),
+    and the total ``COUNT_LIMIT`` + 1, "more than"."""
+    short = [_holds(session, word) for word in query.words if len(word) < 3]
+    indexed = _indexed_words(query)
+    if not indexed:
+        return [*_filters(session, query), *short], None
+    candidates = _candidates(session, indexed)
+    narrow = [*_filters(session, query, among=True), *short]
+    if len(candidates) > COUNT_LIMIT:  # broad in the whole catalog; with the filters too?
+        if session.exec(select(func.count()).select_from(Product).where(
+                _among(session, candidates), *narrow)).one() > COUNT_LIMIT:
+            candidates = None
+        else:
+            candidates = _all_matches(session, indexed, narrow)
+            if len(candidates) > COUNT_LIMIT:
+                candidates = None
+    if candidates is None:
+        holds = [_holds(session, word) for word in indexed]
+        return [*_filters(session, query), *holds, *short], COUNT_LIMIT + 1
+    return [*narrow, _among(session, candidates)], None
+
+
 def search(*, session: Session, query: CatalogQuery,
            with_count: bool = True) -> tuple[list[Product], int, str | None]:
-    """One page of visible products, the total matching, and the next cursor."""
-    conditions = _filters(session, query)
-    total = 0
-    if with_count:
+    """One page of visible products, the total matching, and the next cursor. The total of
+    a broad search stops at ``COUNT_LIMIT`` + 1: more than ``COUNT_LIMIT``."""
+    conditions, total = _plan(session, query)
+    if with_count and total is None and query.words:  # short words only: count to the limit
+        total = session.execute(select(func.count()).select_from(
+            select(literal_column("1")).select_from(Product).where(*conditions)
+            .limit(COUNT_LIMIT + 1).subquery())).scalar_one()
+    elif with_count and total is None:
         total = session.exec(select(func.count()).select_from(Product).where(*conditions)).one()
+    total = total or 0
     statement = select(Product).where(*conditions).order_by(*_order(query.sort))
     if query.cursor:
         after = _cursor_condition(query.sort, query.cursor)

@@ -17,7 +17,7 @@ from marketplace.access import get_public_group
 from marketplace.catalog import views
 from marketplace.catalog.service import get_visible_product, variants_of
 from marketplace.catalog.service.photos import photos_of
-from marketplace.catalog.service.search import CatalogQuery, search
+from marketplace.catalog.service.search import COUNT_LIMIT, CatalogQuery, search
 from marketplace.core import cache_tags
 from marketplace.core.deps import settings_of, storage_of
 from marketplace.core.page_cache import shows
@@ -43,6 +43,7 @@ def _catalog(request: Request, session: Session) -> tuple[Response, datetime | N
     context = {
         "cards": views.cards(request, session, rows),
         "total": total,
+        "count_limit": COUNT_LIMIT,
         "pagination": views.pagination("/catalog", filters.form, filters.query.page, total),
         "form": filters.form,
         "errors": filters.errors,
