@@ -6,6 +6,7 @@ ends, since expiry is a matter of time, not of a write.
 """
 
 import math
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -188,11 +189,27 @@ def last_product_change(session: Session, group_id: int) -> datetime | None:
                         .where(Product.group_id == group_id)).one()
 
 
+_seal_ends: dict[str, tuple[int, float]] = {}  # database -> (catalog stamp, first end)
+
+
 def next_certificate_end(session: Session) -> float:
-    """When the first valid seal of a visible product ends (epoch seconds), or infinity."""
+    """When the first valid seal of a visible product ends (epoch seconds), or infinity.
+
+    Every page stored asks, so the answer is kept until the catalog changes (seal
+    decisions and publishing bump its tag) or that moment passes."""
+    tags = cache_tags.store_for(session)
+    slots = (cache_tags.slot(cache_tags.CATALOG), cache_tags.slot(cache_tags.ALL))
+    stamp = tags.stamp(slots)  # read before the query: a change meanwhile is not missed
+    database = str(session.get_bind().url)
+    known = _seal_ends.get(database)
+    if known is not None and known[0] == stamp and known[1] > time.time():
+        return known[1]
     ends = session.exec(select(func.min(Product.certified_until)).where(
-        col(Product.visible).is_(True), col(Product.certified_until) > utcnow())).one()
-    return ends.timestamp() if ends else math.inf
+        func.coalesce(col(Product.visible), False).is_(True),  # not the visibility index
+        col(Product.certified_until) > utcnow())).one()
+    value = ends.timestamp() if ends else math.inf
+    _seal_ends[database] = (stamp, value)
+    return value
 
 
 # --- catalog filters ----------------------------------------------------------------------
