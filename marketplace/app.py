@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from marketplace import api, geo, ops, web
+from marketplace import api, geo, i18n, ops, web
 from marketplace.auth.service.visitors import Visitors
 from marketplace.config import BASE_DIR, Settings, get_settings
 from marketplace.core import cache_tags, limits, openapi, problems, templating
@@ -93,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.gateway = StripeGateway(settings)
     templating.compile_all()  # before the first requests, which would each compile them
     geo.load()
+    for locale in i18n.LOCALES:  # read the catalogs now, not on the event loop later
+        i18n.translations(locale)
 
     # Innermost middleware (the error page needs the session): oversized bodies (413) and
     # NUL characters (422) are refused before routing, authentication or parsing.

@@ -175,16 +175,22 @@ class CartView:
         return self.unit_price_cents != self.line.unit_price_cents
 
 
+def lines_with_products(*, session: Session, cart: Cart) -> list[tuple]:
+    """Each line with its product, variant and group (None when gone), in one query."""
+    return list(session.exec(
+        select(CartLine, Product, ProductVariant, ProducerGroup)
+        .outerjoin(Product, Product.id == CartLine.product_id)
+        .outerjoin(ProductVariant, ProductVariant.id == CartLine.variant_id)
+        .outerjoin(ProducerGroup, ProducerGroup.id == Product.group_id)
+        .where(CartLine.cart_id == cart.id).order_by(CartLine.id)).all())
+
+
 def view(*, session: Session, cart: Cart | None) -> list[CartView]:
     """The lines with current prices, the group, made-to-order facts and stock warnings."""
     if cart is None:
         return []
     result = []
-    for line in session.exec(select(CartLine).where(CartLine.cart_id == cart.id)
-                             .order_by(CartLine.id)):
-        product = session.get(Product, line.product_id)
-        variant = session.get(ProductVariant, line.variant_id) if line.variant_id else None
-        group = session.get(ProducerGroup, product.group_id)
+    for line, product, variant, group in lines_with_products(session=session, cart=cart):
         price = variant.price_cents if variant else product.price_cents
         available, warning = None, None
         if product.status != ProductStatus.PUBLISHED or group.status != GroupStatus.VERIFIED:

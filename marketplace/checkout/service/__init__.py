@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit
+from marketplace.cart import service as carts
 from marketplace.cart.service import MAX_QUANTITY
 from marketplace.checkout.service import idempotency, shipping
 from marketplace.checkout.service.address import Address
@@ -23,7 +24,6 @@ from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import (
     Cart,
-    CartLine,
     Fulfilment,
     GroupStatus,
     Order,
@@ -96,15 +96,11 @@ def _check_line(product: Product | None, variant: ProductVariant | None,
 def quote(*, session: Session, settings: Settings, cart: Cart,
           address: Address | None = None) -> Quote:
     """Current prices, shipping per group and the split for a cart (prices re-read now)."""
-    rows = list(session.exec(select(CartLine).where(CartLine.cart_id == cart.id)
-                             .order_by(CartLine.id)))
+    rows = carts.lines_with_products(session=session, cart=cart)
     if not rows:
         raise ValidationFailed({"cart": _("Your cart is empty.")})
     lines = []
-    for row in rows:
-        product = session.get(Product, row.product_id)
-        variant = session.get(ProductVariant, row.variant_id) if row.variant_id else None
-        group = session.get(ProducerGroup, product.group_id) if product else None
+    for row, product, variant, group in rows:
         _check_line(product, variant, row.variant_id, group, row.quantity)
         unit = variant.price_cents if variant else product.price_cents
         lines.append(QuoteLine(product, variant, group, row.quantity, unit, row.unit_price_cents))
@@ -219,11 +215,11 @@ def place_order(*, session: Session, settings: Settings, cart: Cart, user: User 
             commission_cents=line.split.commission_cents,
             card_fee_cents=line.split.card_fee_cents, producer_cents=line.split.producer_cents,
         ))
+    audit.record(session=session, actor=user, entity_type="order", entity_id=order.id,
+                 action="placed", to_state=order.status)
+    # Last: the stock's row locks are held from here until the request commits.
     stock.reserve(session=session, order_id=order.id,
                   items=[(line.product, line.variant.id if line.variant else None,
                           line.quantity) for line in current.lines],
                   expires_at=order.reserved_until)
-    session.add(order)
-    audit.record(session=session, actor=user, entity_type="order", entity_id=order.id,
-                 action="placed", to_state=order.status)
     return order, True

@@ -80,10 +80,21 @@ def reserve(*, session: Session, order_id: int, items: list[tuple[Product, int |
     """Hold stock (or this month's capacity) for each (product, variant id, quantity).
 
     Raises InsufficientStock naming the piece; the caller's transaction then rolls back.
+
+    What the session has pending (the order, its lines, these reservations) is written
+    first and the guarded updates come last: the row locks they take, which every other
+    order of the same piece waits for, are held from there until the caller commits, so
+    callers write what they can before calling this (``checkout.place_order`` does).
     """
     month = expires_at.strftime("%Y-%m")
-    held = []
-    for product, variant_id, quantity in sorted(items, key=lambda i: (i[0].id, i[1] or 0)):
+    items = sorted(items, key=lambda i: (i[0].id, i[1] or 0))
+    held = [StockReservation(
+        order_id=order_id, product_id=product.id, variant_id=variant_id,
+        capacity_month=month if product.stock_mode == StockMode.MADE_TO_ORDER else None,
+        quantity=quantity, expires_at=expires_at) for product, variant_id, quantity in items]
+    session.add_all(held)
+    session.flush()
+    for product, variant_id, quantity in items:
         made_to_order = product.stock_mode == StockMode.MADE_TO_ORDER
         ok = (_hold_capacity(session, product, month, quantity) if made_to_order
               else _hold_stock(session, product, variant_id, quantity))
@@ -92,13 +103,6 @@ def reserve(*, session: Session, order_id: int, items: list[tuple[Product, int |
                          title=product.title) if made_to_order else
                        _("Not enough of “%(title)s” is left.", title=product.title))
             raise InsufficientStock(message, product_id=product.id)
-        reservation = StockReservation(
-            order_id=order_id, product_id=product.id, variant_id=variant_id,
-            capacity_month=month if made_to_order else None, quantity=quantity,
-            expires_at=expires_at)
-        session.add(reservation)
-        held.append(reservation)
-    session.flush()
     return held
 
 

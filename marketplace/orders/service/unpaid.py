@@ -63,8 +63,10 @@ def serialize(*, session: Session, cart: Cart, user: User | None,
         keys.add(_lock_key("user", user.id))
     if client_ip:
         keys.add(_lock_key("ip", client_ip))
-    for key in sorted(keys):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    ordered = sorted(keys)  # one statement: its locks are taken left to right
+    session.execute(text("SELECT " + ", ".join(
+        f"pg_advisory_xact_lock(:k{n})" for n in range(len(ordered)))),
+        {f"k{n}": key for n, key in enumerate(ordered)})
 
 
 def _holding(*where):
