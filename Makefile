@@ -10,7 +10,7 @@ PORT ?= 8000
 .PHONY: run test install install-test catalogs translations migrate demo-data browser lint bench clean
 
 run: install migrate demo-data ## install, migrate, load demo data, serve on http://127.0.0.1:$(PORT) with the worker
-	$(BIN)/marketplace serve --host 127.0.0.1 --port $(PORT) --worker
+	MALLOC_ARENA_MAX=2 $(BIN)/marketplace serve --host 127.0.0.1 --port $(PORT) --worker
 
 test: install-test browser ## install test needs and run the whole suite
 	$(BIN)/pytest -q

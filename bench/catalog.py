@@ -801,7 +801,7 @@ def main() -> int:
         slots = pick_order_products(url) if "mixed-catalog" in rows else []
         port = free_port()
         base = f"http://{HOST}:{port}"
-        server_env = {**env, "MARKETPLACE_ENVIRONMENT": "production",
+        server_env = {**env, "MARKETPLACE_ENVIRONMENT": "production", "MALLOC_ARENA_MAX": "2",
                       "MARKETPLACE_SECRET_KEY": secrets.token_urlsafe(36),
                       "MARKETPLACE_BASE_URL": base,
                       # Each order of the mixed row stands for another buyer (its own

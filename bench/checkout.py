@@ -162,7 +162,7 @@ def free_port() -> int:
 
 def start_server(url: str, var_dir: Path, port: int) -> subprocess.Popen:
     env = {**os.environ,
-           "MARKETPLACE_ENVIRONMENT": "production",
+           "MARKETPLACE_ENVIRONMENT": "production", "MALLOC_ARENA_MAX": "2",
            "MARKETPLACE_SECRET_KEY": secrets.token_urlsafe(36),  # 48 characters
            "MARKETPLACE_DATABASE_URL": url,
            "MARKETPLACE_VAR_DIR": str(var_dir),

@@ -45,3 +45,44 @@ def test_ten_browsers_place_the_last_three_pieces_at_once(live_server, session):
     assert session.exec(select(func.count()).select_from(Order)).one() == PIECES
     held = session.get(Product, product.id)
     assert held.stock_allocated == PIECES
+
+
+API_BUYERS = 200
+LAST_PIECES = 5
+
+
+def test_two_hundred_buyers_of_the_last_five_pieces_through_the_api(live_server, session):
+    """200 orders for the last 5 pieces, sent at one instant through the JSON API: exactly
+    5 are placed, every other buyer is told it sold out (409), nothing is oversold."""
+    from tests.helpers.api import order_body
+
+    product = create_product(session, stock_on_hand=LAST_PIECES)
+    clients = browsers(live_server, API_BUYERS)
+    orders = []
+    for n, client in enumerate(clients):
+        # Each buyer comes from their own address (the proxy's X-Forwarded-For), as the
+        # unpaid-order limit is per address.
+        client.headers["X-Forwarded-For"] = f"198.51.100.{n % 250 + 1}, 203.0.113.{n // 250}"
+        cart = client.post("/api/v1/carts").json()["token"]
+        assert client.post(f"/api/v1/carts/{cart}/lines", json={
+            "product_id": product.id, "quantity": 1}).status_code == 200
+        orders.append((client, order_body(cart), f"last-five-{n}"))
+
+    with HealthProbe(live_server) as probe:
+        results = race([lambda c=c, b=b, k=k: c.post("/api/v1/orders", json=b,
+                                                     headers={"Idempotency-Key": k})
+                        for c, b, k in orders])
+    report("200 API orders for the last 5 pieces", results, probe)
+    probe.assert_healthy()
+    for client in clients:
+        client.close()
+
+    errors = [r.value for r in results if isinstance(r.value, Exception)]
+    assert not errors, errors[:3]
+    codes = sorted(r.value.status_code for r in results)
+    assert codes.count(201) == LAST_PIECES and set(codes) == {201, 409}, codes
+    session.expire_all()
+    stored = session.get(Product, product.id)
+    assert stored.stock_allocated == LAST_PIECES
+    assert session.exec(select(func.count()).select_from(Order).where(
+        Order.id.is_not(None))).one() == LAST_PIECES
