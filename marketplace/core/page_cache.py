@@ -267,6 +267,10 @@ class _OneAtATime:
 
 
 _rendering = _OneAtATime()
+# Rendering is Python work under one lock (the GIL): more renders at once than cores only
+# add memory (each holds its rows, its page and its query buffers), not speed.
+RENDERS_AT_ONCE = 2
+_render_turns = threading.BoundedSemaphore(RENDERS_AT_ONCE)
 
 
 def page(request: Request, build: Builder, *, fresh_until: Freshness,
@@ -291,7 +295,7 @@ def page(request: Request, build: Builder, *, fresh_until: Freshness,
             if stored is None:
                 request.state.personal_marks = True
                 before = tags.snapshot()
-                with transaction(engine, write=False) as session:
+                with _render_turns, transaction(engine, write=False) as session:
                     response, modified = build(request, session)
                     until = fresh_until(session)
                 request.state.personal_marks = False
@@ -311,7 +315,7 @@ def page(request: Request, build: Builder, *, fresh_until: Freshness,
         stored = _fresh(cache.get(key), tags)
         if stored is None:
             before = tags.snapshot()
-            with transaction(engine, write=False) as session:
+            with _render_turns, transaction(engine, write=False) as session:
                 response, modified = build(anonymous, session)
                 until = fresh_until(session)
             stored = _store(request, response, modified, until, before, key)
