@@ -100,7 +100,7 @@ def list_products(request: Request,
             count=total, next=next_cursor)
         return JSONResponse(body.model_dump(mode="json")), None
 
-    return views.page(request, build)
+    return views.page(request, build, personal=False)
 
 
 @router.get(

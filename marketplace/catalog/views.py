@@ -321,9 +321,9 @@ def shows_list(request: Request, query: CatalogQuery, available: list[Product] =
     page_cache.shows(request, *tags)
 
 
-def page(request: Request, build: page_cache.Builder) -> Response:
+def page(request: Request, build: page_cache.Builder, *, personal: bool = True) -> Response:
     """Answer from the page cache (``core.page_cache``), or render with ``build``. What the
     storefront shows can carry a Seal of Excellence, so a stored page is fresh until the
     first seal of a visible product ends."""
     return page_cache.page(request, build, fresh_until=next_certificate_end,
-                           load_user=get_optional_user)
+                           load_user=get_optional_user, personal=personal)

@@ -20,6 +20,7 @@ need the counters in a shared store (Redis ``INCR``) behind the same three calls
 
 import fcntl
 import hashlib
+import logging
 import mmap
 import os
 import threading
@@ -27,6 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 SLOTS = 8192
@@ -34,6 +36,7 @@ ALL = "all"  # every cached page shows "everything": a bump of ALL empties the c
 CATALOG = "catalog"  # which products a list shows, in which order, and their cards
 IN_STOCK = "in-stock"  # which products have stock (lists filtered on availability)
 _SESSION_KEY = "page_cache_tags"
+log = logging.getLogger("marketplace.cache")
 
 
 def product(product_id: int) -> str:
@@ -108,8 +111,9 @@ _stores_lock = threading.Lock()
 
 
 def _database_key(url) -> str:
-    return url.render_as_string(hide_password=False) if hasattr(url, "render_as_string") \
-        else str(url)
+    """One spelling per database, whether given as the settings' string or an engine's URL
+    (which sorts its query parameters)."""
+    return make_url(url).render_as_string(hide_password=False)
 
 
 def store_path(var_dir: Path, database_url) -> Path:
@@ -154,8 +158,12 @@ def _bump_after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint: the outer transaction may still roll back
     tags = session.info.pop(_SESSION_KEY, None)
-    if tags:
+    if not tags:
+        return
+    try:
         store_for(session).bump(tags)
+    except OSError:  # the write is committed: say so loudly, do not fail the request
+        log.exception("cache tags not bumped after commit: %s", sorted(tags))
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -208,7 +208,7 @@ class PageCacheMiddleware:
             return False
         visitor = self.visitors(session)
         page = self._valid((*key, MEMBER)) if visitor is not None else None
-        if page is None:
+        if page is None:  # (JSON pages are never stored for members: page(personal=False))
             return False
         body = templating.personalize(page.body, signed_in=visitor.signed_in,
                                       roles=visitor.roles, csrf_token=csrf.token_of(session),
@@ -274,7 +274,7 @@ _render_turns = threading.BoundedSemaphore(RENDERS_AT_ONCE)
 
 
 def page(request: Request, build: Builder, *, fresh_until: Freshness,
-         load_user: UserLoader) -> Response:
+         load_user: UserLoader, personal: bool = True) -> Response:
     """Render with ``build`` (given the request and a read-only session) and store the page
     when the builder named what it shows, fresh until ``fresh_until(session)``;
     ``PageCacheMiddleware`` answers the next visitor. Called from plain ``def`` routes (the
@@ -282,23 +282,23 @@ def page(request: Request, build: Builder, *, fresh_until: Freshness,
 
     An anonymous visitor's page is stored as sent. For a visitor with a session cookie
     (``load_user`` signs them in), the page is rendered once with marks where the personal
-    parts go, stored, and filled in for each of them."""
+    parts go, stored, and filled in for each of them. ``personal=False`` (JSON, the same
+    for everyone): every visitor gets the anonymous page."""
     engine = request.app.state.engine
     tags = request.app.state.page_tags
     cache = request.app.state.page_cache
-    if SESSION_COOKIE in request.cookies:
+    if personal and SESSION_COOKIE in request.cookies:
         key = (current_locale.get(), page_key(request), MEMBER)
         with transaction(engine, write=False) as session:
             user = load_user(request, session)
         with _rendering.hold(key):
             stored = _fresh(cache.get(key), tags)
             if stored is None:
-                request.state.personal_marks = True
                 before = tags.snapshot()
-                with _render_turns, transaction(engine, write=False) as session:
+                with _marked(request), _render_turns, \
+                        transaction(engine, write=False) as session:
                     response, modified = build(request, session)
                     until = fresh_until(session)
-                request.state.personal_marks = False
                 stored = _store(request, response, modified, until, before, key)
                 if stored is None:
                     return _personal(request, response, user)
@@ -322,6 +322,23 @@ def page(request: Request, build: Builder, *, fresh_until: Freshness,
             if stored is None:
                 return response
     return _respond(request, stored)
+
+
+@contextlib.contextmanager
+def _marked(request: Request):
+    """Render the copy shared by every signed-in visitor: marks where the personal parts
+    go, and no account in sight of the templates (put back after, also on an error, whose
+    page is then this visitor's own)."""
+    user, roles = getattr(request.state, "user", None), getattr(request.state, "roles", None)
+    request.state.personal_marks, request.state.user, request.state.roles = True, None, set()
+    try:
+        yield
+    finally:
+        request.state.personal_marks, request.state.user = False, user
+        if roles is None:
+            del request.state.roles
+        else:
+            request.state.roles = roles
 
 
 def _fresh(page: CachedPage | None, tags: cache_tags.TagVersions) -> CachedPage | None:

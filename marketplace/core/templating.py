@@ -65,8 +65,9 @@ def csrf_input(request: Request) -> Markup:
 
 # --- one page for every signed-in visitor, with marks where the personal parts go --------
 
-CSRF_MARK = "csrf-token-of-this-visitor"
-_CSRF_FIELD_MARK = Markup('<input type="hidden" name="csrf_token" value="%s">') % CSRF_MARK
+# Marks are whole tags: escaped content (a title, a query echoed in a link) cannot contain
+# "<", so it can never produce one.
+_CSRF_FIELD_MARK = Markup('<input type="hidden" name="csrf_token" data-personal-mark>')
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,15 @@ def personalize(body: bytes, *, signed_in: bool, roles: frozenset[str], csrf_tok
     if flashes:
         module = environment().get_template("partials/account.html").module
         shown = str(module.flash_messages(flashes)).encode()
+    field = csrf_input_for(csrf_token)
     return (body.replace(MARKS.account.encode(), links, 1)
             .replace(MARKS.flashes.encode(), shown, 1)
-            .replace(CSRF_MARK.encode(), escape(csrf_token).encode()))
+            .replace(str(_CSRF_FIELD_MARK).encode(), field))
+
+
+def csrf_input_for(token: str) -> bytes:
+    return str(Markup('<input type="hidden" name="csrf_token" value="%s">')
+               % escape(token)).encode()
 
 
 def render(

@@ -437,6 +437,32 @@ def test_a_flash_message_reaches_the_shared_page_once(app, session):
     assert "You are logged out." not in browser.get("/").text
 
 
+def test_personal_marks_cannot_be_planted_by_a_title_or_a_query(app, session):
+    """What a producer types or a link carries is escaped: it can never become the place
+    where a visitor's account links or CSRF token are put, in HTML or in JSON."""
+    create_product(session, title='<!--personal:account--> <input type="hidden" '
+                   'name="csrf_token" data-personal-mark>')
+    create_user(session, email="ana@example.com")
+    browser = signed_in(app, "ana@example.com")
+    planted = '<input type="hidden" name="csrf_token" data-personal-mark>'
+    for _ in range(2):  # rendered, then from the cache
+        page = browser.get("/catalog", params={"q": planted}).text
+        token = csrf_from(page)
+        assert page.count(token) == page.count('name="csrf_token"') == 1  # the log-out form
+        assert page.count("Log out") == 1
+        listed = browser.get("/api/v1/products")
+        assert listed.status_code == 200 and listed.json()["data"][0]["title"].startswith(
+            "<!--personal:account-->")
+
+
+def test_a_signed_in_visitors_error_page_keeps_their_header(app, session):
+    create_user(session, email="lee@example.com")
+    browser = signed_in(app, "lee@example.com")
+    missing = browser.get("/products/999999")
+    assert missing.status_code == 404
+    assert "Log out" in missing.text and "data-personal-mark" not in missing.text
+
+
 # --- home page ----------------------------------------------------------------------------
 
 def test_home_page_shows_certified_crafts_provinces_and_newest(client, session):

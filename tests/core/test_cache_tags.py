@@ -43,3 +43,14 @@ def test_tags_are_bumped_on_commit_only(engine, app):
         assert store.stamp(slots) == start
         session.commit()
     assert store.stamp(slots) == start + 1
+
+
+def test_the_settings_string_and_the_engines_url_name_one_store():
+    """The app opens the store from the settings' string, a write finds it from its
+    engine's URL (which sorts query parameters): both must name the same file."""
+    from sqlalchemy.engine import make_url
+
+    spelled = "postgresql+psycopg://app:secret@db:5432/market?sslmode=require&application_name=web"
+    assert cache_tags._database_key(spelled) == cache_tags._database_key(make_url(spelled))
+    assert cache_tags.store_path("/var", spelled) == cache_tags.store_path("/var",
+                                                                           make_url(spelled))

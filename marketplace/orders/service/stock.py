@@ -119,6 +119,8 @@ def convert(*, session: Session, order_id: int) -> None:
             continue
         if reservation.capacity_month:
             continue  # capacity stays booked for the month
+        # What can be bought does not change, but the API shows each option's stock
+        cache_tags.touch(session, cache_tags.product(reservation.product_id))
         table = ProductVariant if reservation.variant_id else Product
         key = reservation.variant_id or reservation.product_id
         session.execute(update(table).where(table.id == key).values(
