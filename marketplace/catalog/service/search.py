@@ -67,13 +67,14 @@ def _indexed_words(query: CatalogQuery) -> list[str]:
 def _candidates(session: Session, words: list[str]) -> list[int]:
     """Up to ``COUNT_LIMIT`` + 1 products holding every word, from the text index."""
     if session.get_bind().dialect.name == "sqlite":
-        ids = session.execute(
-            text("SELECT rowid FROM product_fts WHERE product_fts MATCH :words LIMIT :n"),
-            {"words": _fts_expression(words), "n": COUNT_LIMIT + 1}).scalars().all()
+        statement = text("SELECT rowid FROM product_fts WHERE product_fts MATCH :words "
+                         "LIMIT :n").bindparams(words=_fts_expression(words), n=COUNT_LIMIT + 1)
     else:
-        ids = session.execute(select(Product.id).where(*map(_contains, words))
-                              .limit(COUNT_LIMIT + 1)).scalars().all()
-    return list(ids)
+        statement = select(Product.id).where(*map(_contains, words)).limit(COUNT_LIMIT + 1)
+    # A thousand bare integers: the driver's tuples, without a Result row object for each
+    # (that alone took 1.8 ms a search).
+    cursor = session.connection().execute(statement).cursor
+    return [row[0] for row in cursor.fetchall()]
 
 
 def _among(session: Session, ids: list[int]):
