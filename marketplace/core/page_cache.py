@@ -179,13 +179,6 @@ class PageCacheMiddleware:
             return
         await self.app(scope, receive, send)
 
-    def _valid(self, key) -> CachedPage | None:
-        page = self.cache.get(key)
-        if page is None or page.fresh_until <= time.time() \
-                or self.tags.stamp(page.slots) != page.stamp:
-            return None
-        return page
-
     async def _answer(self, scope, send) -> bool:
         if_none_match = if_modified_since = None
         has_session = False
@@ -198,7 +191,7 @@ class PageCacheMiddleware:
                 if_modified_since = value.decode("latin-1")
         key = (current_locale.get(), _key_of(scope["path"], scope.get("query_string", b"")))
         if not has_session:
-            page = self._valid(key)
+            page = _fresh(self.cache.get(key), self.tags)
             if page is None:
                 return False
             await _send(send, page, if_none_match, if_modified_since)
@@ -207,7 +200,7 @@ class PageCacheMiddleware:
         if self.visitors is None or not isinstance(session, dict) or session.get("flash"):
             return False
         visitor = self.visitors(session)
-        page = self._valid((*key, MEMBER)) if visitor is not None else None
+        page = _fresh(self.cache.get((*key, MEMBER)), self.tags) if visitor else None
         if page is None:  # (JSON pages are never stored for members: page(personal=False))
             return False
         body = templating.personalize(page.body, signed_in=visitor.signed_in,
@@ -284,44 +277,41 @@ def page(request: Request, build: Builder, *, fresh_until: Freshness,
     (``load_user`` signs them in), the page is rendered once with marks where the personal
     parts go, stored, and filled in for each of them. ``personal=False`` (JSON, the same
     for everyone): every visitor gets the anonymous page."""
-    engine = request.app.state.engine
-    tags = request.app.state.page_tags
-    cache = request.app.state.page_cache
+    key = (current_locale.get(), page_key(request))
     if personal and SESSION_COOKIE in request.cookies:
-        key = (current_locale.get(), page_key(request), MEMBER)
-        with transaction(engine, write=False) as session:
+        with transaction(request.app.state.engine, write=False) as session:
             user = load_user(request, session)
-        with _rendering.hold(key):
-            stored = _fresh(cache.get(key), tags)
-            if stored is None:
-                before = tags.snapshot()
-                with _marked(request), _render_turns, \
-                        transaction(engine, write=False) as session:
-                    response, modified = build(request, session)
-                    until = fresh_until(session)
-                stored = _store(request, response, modified, until, before, key)
-                if stored is None:
-                    return _personal(request, response, user)
-        return _personal(request, stored, user)
+        shown = _stored_or_rendered(request, (*key, MEMBER), request, build, fresh_until,
+                                    marked=True)
+        return _personal(request, shown, user)
 
     request.state.user = None
     # Rendered without the session in scope: nothing personal (a flash message) can reach
     # the shared page, and the response does not vary on a cookie read for nothing.
     anonymous = Request({k: v for k, v in request.scope.items() if k != "session"})
-    # The counters are read before the data: a page is never older than the counters it is
-    # stored under (a write committed in between makes it newer, which is harmless).
-    key = (current_locale.get(), page_key(request))
+    shown = _stored_or_rendered(request, key, anonymous, build, fresh_until)
+    return _respond(request, shown) if isinstance(shown, CachedPage) else shown
+
+
+def _stored_or_rendered(request: Request, key: tuple, build_request: Request, build: Builder,
+                        fresh_until: Freshness, *, marked: bool = False
+                        ) -> CachedPage | Response:
+    """The stored page under ``key``, or ``build`` it (one render per key at a time, two
+    renders at once in all) and store it; a page that cannot be stored comes back as the
+    response itself."""
+    tags = request.app.state.page_tags
     with _rendering.hold(key):
-        stored = _fresh(cache.get(key), tags)
-        if stored is None:
-            before = tags.snapshot()
-            with _render_turns, transaction(engine, write=False) as session:
-                response, modified = build(anonymous, session)
-                until = fresh_until(session)
-            stored = _store(request, response, modified, until, before, key)
-            if stored is None:
-                return response
-    return _respond(request, stored)
+        stored = _fresh(request.app.state.page_cache.get(key), tags)
+        if stored is not None:
+            return stored
+        # The counters are read before the data: a page is never older than the counters
+        # it is stored under (a write committed in between makes it newer: harmless).
+        before = tags.snapshot()
+        with _marked(request) if marked else contextlib.nullcontext(), _render_turns, \
+                transaction(request.app.state.engine, write=False) as session:
+            response, modified = build(build_request, session)
+            until = fresh_until(session)
+        return _store(request, response, modified, until, before, key) or response
 
 
 @contextlib.contextmanager

@@ -59,7 +59,10 @@ def csrf_input(request: Request) -> Markup:
     """The hidden CSRF field every state-changing form carries."""
     if getattr(request.state, "personal_marks", False):
         return _CSRF_FIELD_MARK
-    token = csrf.get_token(request)
+    return _csrf_field(csrf.get_token(request))
+
+
+def _csrf_field(token: str) -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(token)
 
 
@@ -95,15 +98,9 @@ def personalize(body: bytes, *, signed_in: bool, roles: frozenset[str], csrf_tok
     if flashes:
         module = environment().get_template("partials/account.html").module
         shown = str(module.flash_messages(flashes)).encode()
-    field = csrf_input_for(csrf_token)
     return (body.replace(MARKS.account.encode(), links, 1)
             .replace(MARKS.flashes.encode(), shown, 1)
-            .replace(str(_CSRF_FIELD_MARK).encode(), field))
-
-
-def csrf_input_for(token: str) -> bytes:
-    return str(Markup('<input type="hidden" name="csrf_token" value="%s">')
-               % escape(token)).encode()
+            .replace(str(_CSRF_FIELD_MARK).encode(), str(_csrf_field(csrf_token)).encode()))
 
 
 def render(

@@ -207,7 +207,8 @@ def search(*, session: Session, query: CatalogQuery,
     """One page of visible products, the total matching, and the next cursor. The total of
     a broad search stops at ``COUNT_LIMIT`` + 1: more than ``COUNT_LIMIT``."""
     conditions, total = _plan(session, query)
-    if with_count and total is None and query.words:  # short words only: count to the limit
+    if with_count and total is None and query.words:  # narrow, or only short words: the
+        # count stops at the limit (short words have no index to count with)
         total = session.execute(select(func.count()).select_from(
             select(literal_column("1")).select_from(Product).where(*conditions)
             .limit(COUNT_LIMIT + 1).subquery())).scalar_one()
