@@ -34,7 +34,6 @@ from marketplace.models import (
     GroupStatus,
     ProducerGroup,
     Product,
-    ProductStatus,
     Role,
     User,
     utcnow,
@@ -147,14 +146,10 @@ def update(*, session: Session, actor: User, group: ProducerGroup,
 
 def _sync_products(session: Session, group: ProducerGroup) -> None:
     """Keep the group facts copied onto its products (visibility, province, community)."""
-    from marketplace.catalog.service import refresh_search_text
+    from marketplace.catalog.service import copy_group_facts
 
     for product in session.exec(select(Product).where(Product.group_id == group.id)):
-        product.visible = (product.status == ProductStatus.PUBLISHED
-                           and group.status == GroupStatus.VERIFIED)
-        product.province_code = group.province_code
-        product.community = group.community
-        refresh_search_text(product, group)
+        copy_group_facts(product, group)
         session.add(product)
 
 

@@ -59,13 +59,19 @@ def _check_stock_mode(product: Product) -> None:
                                                    "already reserved by orders.")})
 
 
-def _touch(session: Session, product: Product, group: ProducerGroup) -> None:
-    product.updated_at = utcnow()
+def copy_group_facts(product: Product, group: ProducerGroup) -> None:
+    """What a product takes from its group: whether buyers see it (published, and the group
+    verified), the province and community filters, and the words search finds."""
     product.visible = (product.status == ProductStatus.PUBLISHED
                        and group.status == GroupStatus.VERIFIED)
     product.province_code = group.province_code
     product.community = group.community
     refresh_search_text(product, group)
+
+
+def _touch(session: Session, product: Product, group: ProducerGroup) -> None:
+    product.updated_at = utcnow()
+    copy_group_facts(product, group)
     session.add(product)
     cache_tags.touch(session, cache_tags.CATALOG, cache_tags.product(product.id))
 
