@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from marketplace.auth.api import router as auth_router
+from marketplace.business.api import router as business_router
 from marketplace.cart.api import router as carts_router
 from marketplace.catalog.api import router as products_router
 from marketplace.certification.api import router as certification_router
@@ -14,6 +15,7 @@ from marketplace.producers.api import router as groups_router
 router = APIRouter(prefix="/api/v1")
 router.include_router(auth_router)
 router.include_router(groups_router)
+router.include_router(business_router)
 router.include_router(products_router)
 router.include_router(certification_router)
 router.include_router(carts_router)

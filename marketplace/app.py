@@ -12,11 +12,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from marketplace import api, geo, i18n, ops, web
 from marketplace.auth.service.visitors import Visitors
 from marketplace.config import BASE_DIR, Settings, get_settings
-from marketplace.core import cache_tags, limits, openapi, problems, templating
+from marketplace.core import cache_tags, limits, memory, openapi, problems, templating
 from marketplace.core.middleware import RequestContextMiddleware
 from marketplace.core.page_cache import PageCache, PageCacheMiddleware
 from marketplace.db import service_engine
 from marketplace.integrations.stripe import StripeGateway, csp_sources, localstripe
+from marketplace.media.documents import PrivateFiles
 from marketplace.media.serve import MediaFiles
 from marketplace.media.storage import LocalStorage
 
@@ -60,6 +61,7 @@ def _mount_api_docs(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for ``settings`` (the environment's when omitted)."""
     settings = settings or get_settings()
+    memory.tune_malloc()
     local_stripe = localstripe.wanted(settings)  # development without a Stripe key
     if local_stripe:
         settings = localstripe.development_settings(settings)
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.head_revision = ops.head_revision()
     app.state.storage = LocalStorage.for_settings(settings)
+    app.state.private_files = PrivateFiles.for_settings(settings)
     app.state.page_cache = PageCache(max_bytes=12 * 1024 * 1024)
     app.state.fragments = PageCache(max_entries=20_000, max_bytes=8 * 1024 * 1024)
     app.state.page_tags = cache_tags.attach(settings.database_url, settings.var_dir)

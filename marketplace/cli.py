@@ -146,6 +146,12 @@ def demo_data(
             created += seal_demo.load(session=session, settings=settings,
                                       storage=LocalStorage.for_settings(settings),
                                       advance=lambda: progress.advance(task))
+        with transaction(engine) as session:
+            from marketplace.business import demo as business_demo
+
+            task = progress.add_task("Businesses", total=business_demo.STEPS)
+            created += business_demo.load(session=session, settings=get_settings(),
+                                          advance=lambda: progress.advance(task))
         added = 0
         if products:
             with transaction(engine) as session:

@@ -121,6 +121,25 @@ def address_errors(province_code: str, district_code: str, commune_code: str,
     return errors
 
 
+def address_choices(values: dict) -> dict:
+    """The options of each address select, down to the deepest level a form has reached
+    (``provinces``, the programme's first and the others, ``districts``, ``communes``,
+    ``villages``). A code that does not belong to the level above is not kept, so changing
+    the province and pressing "Next" asks for the district again."""
+    all_provinces = provinces()
+    districts_ = districts(values.get("province_code", ""))
+    district = next((d.code for d in districts_ if d.code == values.get("district_code")), "")
+    communes_ = communes(district) if district else ()
+    commune = next((c.code for c in communes_ if c.code == values.get("commune_code")), "")
+    villages_ = villages(commune) if commune else ()
+    first = [p for code in PRODUCER_PROVINCES for p in all_provinces if p.code == code]
+    others = [p for p in all_provinces if p.code not in PRODUCER_PROVINCES]
+    return {key: [(p.code, p.name) for p in places] for key, places in (
+        ("provinces", all_provinces), ("programme_provinces", first),
+        ("other_provinces", others), ("districts", districts_), ("communes", communes_),
+        ("villages", villages_))}
+
+
 def describe(village_code: str | None, province_code: str | None = None) -> str:
     """'Village, Commune, District, Province' in the current language."""
     parts = []

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from marketplace.auth.web import router as auth_router
+from marketplace.business.web import router as business_router
 from marketplace.cart.web import router as cart_router
 from marketplace.catalog.web import router as catalog_router
 from marketplace.certification.web import router as certification_router
@@ -15,6 +16,7 @@ router = APIRouter(dependencies=[Depends(verify_csrf)])
 for _router in (
     auth_router,
     producers_router,  # before the storefront: /groups/apply is not a group's slug
+    business_router,
     catalog_router,
     certification_router,
     cart_router,

@@ -176,8 +176,8 @@ def test_every_route_taking_a_file_gets_the_upload_limit_and_only_those(app):
             file_routes.add(route.path)
     assert file_routes and all(limits.is_upload_route("POST", path) for path in file_routes)
     uploads = {path for path in posts if limits.is_upload_route("POST", path)}
-    assert len(uploads) == len(limits.UPLOAD_ROUTES) == 4  # each pattern names a real route
-    assert {path.rsplit("/", 1)[-1] for path in uploads} == {"images", "photos"}
+    assert len(uploads) == len(limits.UPLOAD_ROUTES) == 6  # each pattern names a real route
+    assert {path.rsplit("/", 1)[-1] for path in uploads} == {"images", "photos", "documents"}
 
 
 # -- NUL characters -------------------------------------------------------------------------

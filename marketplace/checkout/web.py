@@ -49,19 +49,6 @@ def _country(values: dict) -> str | None:
     return country if country in address_rule.COUNTRIES else None
 
 
-def address_choices(values: dict) -> dict:
-    """Each address select's options down to the deepest level reached; a code that does
-    not belong to the level above is not kept, so the next level is asked again."""
-    districts = geo.districts(values.get("province_code", ""))
-    district = next((d.code for d in districts if d.code == values.get("district_code")), "")
-    communes = geo.communes(district) if district else ()
-    commune = next((c.code for c in communes if c.code == values.get("commune_code")), "")
-    villages = geo.villages(commune) if commune else ()
-    return {key: [(p.code, p.name) for p in places] for key, places in (
-        ("provinces", geo.provinces()), ("districts", districts), ("communes", communes),
-        ("villages", villages))}
-
-
 def parse_address(values: dict) -> Address:
     """The address the form describes, by the one address rule; ValidationFailed names
     every field to fix (the country too, when "abroad" is chosen without one)."""
@@ -101,7 +88,7 @@ def _form(request: Request, session, settings, cart, values: dict, *,
     except ValidationFailed as exc:
         return _blocked(request, session, cart, exc, 422)
     return render(request, "checkout/form.html", {
-        "form": values, "errors": errors or {}, "address": address_choices(values),
+        "form": values, "errors": errors or {}, "address": geo.address_choices(values),
         "countries": country_names(), "abroad": values.get("destination") == "abroad",
         "shipping_choices": choices, "basket": basket, "to_khr": khr(request),
     }, status_code=status_code)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from marketplace.config import Settings
+from marketplace.media.documents import PrivateFiles
 from marketplace.media.storage import Storage
 
 if TYPE_CHECKING:  # core is imported by every domain: no import of payments at run time
@@ -24,10 +25,15 @@ def storage_of(request: Request) -> Storage:
     return request.app.state.storage
 
 
+def private_files_of(request: Request) -> PrivateFiles:
+    return request.app.state.private_files
+
+
 def gateway_of(request: Request) -> "PaymentGateway":
     return request.app.state.gateway
 
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]
 StorageDep = Annotated[Storage, Depends(storage_of)]
+PrivateFilesDep = Annotated[PrivateFiles, Depends(private_files_of)]
 GatewayDep = Annotated["PaymentGateway", Depends(gateway_of)]

@@ -35,6 +35,8 @@ UPLOAD_ROUTES = tuple(re.compile(pattern) for pattern in (
     r"/api/v1/certifications/applications/[^/]+/photos",
     r"/dashboard/products/[^/]+/photos",
     r"/dashboard/seal/[^/]+/photos",
+    r"/api/v1/businesses/[^/]+/documents",
+    r"/business/documents",
 ))
 
 

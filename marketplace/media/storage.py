@@ -19,6 +19,17 @@ class ImageLimits:
     decode_budget_bytes: int = DECODE_BUDGET_BYTES
 
 
+def write_once(path: Path, data: bytes) -> None:
+    """Write ``data`` at ``path`` unless a file is there already (keys name content: same
+    key, same bytes), through a temporary file so a reader never sees half of it."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
 class Storage(Protocol):
     image_limits: ImageLimits
 
@@ -50,13 +61,7 @@ class LocalStorage:
         return self.root / key
 
     def save(self, key: str, data: bytes) -> None:
-        path = self.path(key)
-        if path.exists():
-            return  # content-addressed: same key, same bytes
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_once(self.path(key), data)
 
     def exists(self, key: str) -> bool:
         return self.path(key).exists()

@@ -2,6 +2,17 @@
 
 from marketplace.models.audit import AuditEvent
 from marketplace.models.base import utcnow
+from marketplace.models.business import (
+    PAYMENT_TERMS_DAYS,
+    Business,
+    BusinessDocument,
+    BusinessInvitation,
+    BusinessKind,
+    BusinessMember,
+    BusinessRole,
+    BusinessStatus,
+    DocumentKind,
+)
 from marketplace.models.catalog import (
     Craft,
     Product,
@@ -59,6 +70,15 @@ from marketplace.models.producer import (
 from marketplace.models.user import ApiToken, LoginAttempt, Role, User, UserRole, UserSession
 
 __all__ = [
+    "PAYMENT_TERMS_DAYS",
+    "Business",
+    "BusinessDocument",
+    "BusinessInvitation",
+    "BusinessKind",
+    "BusinessMember",
+    "BusinessRole",
+    "BusinessStatus",
+    "DocumentKind",
     "CapacityBooking",
     "Cart",
     "CartLine",

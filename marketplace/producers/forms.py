@@ -6,7 +6,6 @@ turn rows back into the text a form shows. Business rules stay in the services.
 """
 
 
-from marketplace import geo
 from marketplace.catalog.forms import (
     CRAFT_LABELS,
     METHOD_LABELS,
@@ -64,7 +63,6 @@ LABELS = {
 GROUP_TEXT_FIELDS = ("name", "name_km", "community", "province_code", "district_code",
                      "commune_code", "village_code", "phone", "members_count", "women_count",
                      "moc_registration", "story", "story_km")
-ADDRESS = ("province_code", "district_code", "commune_code", "village_code")
 
 
 # -- groups -----------------------------------------------------------------------------------
@@ -82,25 +80,3 @@ def group_values(group) -> tuple[dict, list[str]]:
     values = {name: "" if getattr(group, name) is None else str(getattr(group, name))
               for name in GROUP_TEXT_FIELDS}
     return values, list(group.crafts or [])
-
-
-def address_choices(values: dict) -> dict:
-    """The options of each address select, down to the deepest level the user has reached.
-
-    A code that does not belong to the level above is not shown as selected, so changing
-    the province and pressing "Next" asks for the district again.
-    """
-    chosen = {key: values.get(key, "") for key in ADDRESS}
-    provinces = geo.provinces()
-    first = [p for code in geo.PRODUCER_PROVINCES for p in provinces if p.code == code]
-    others = [p for p in provinces if p.code not in geo.PRODUCER_PROVINCES]
-    districts = geo.districts(chosen["province_code"])
-    selected_district = chosen["district_code"] if any(
-        d.code == chosen["district_code"] for d in districts) else ""
-    communes = geo.communes(selected_district) if selected_district else ()
-    selected_commune = chosen["commune_code"] if any(
-        c.code == chosen["commune_code"] for c in communes) else ""
-    villages = geo.villages(selected_commune) if selected_commune else ()
-    return {key: [(p.code, p.name) for p in places] for key, places in (
-        ("programme_provinces", first), ("other_provinces", others), ("districts", districts),
-        ("communes", communes), ("villages", villages))}

@@ -7,7 +7,6 @@ membership (or the admin role) itself, so a route that forgets a check still lea
 import secrets
 from datetime import timedelta
 
-import phonenumbers
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -15,7 +14,7 @@ from marketplace import audit, geo
 from marketplace.access import get_group, membership, require_member
 from marketplace.auth.service.roles import grant_role, has_role
 from marketplace.config import Settings
-from marketplace.core import cache_tags, security
+from marketplace.core import cache_tags, phones, security
 from marketplace.core.status import Lifecycle
 from marketplace.core.text import slugify
 from marketplace.errors import (
@@ -52,13 +51,7 @@ INVITATION_DAYS = 14
 
 def normalize_phone(raw: str) -> str:
     """A Cambodian number in E.164 (+855...), or ValidationFailed on ``phone``."""
-    try:
-        number = phonenumbers.parse(raw, "KH")
-    except phonenumbers.NumberParseException as exc:
-        raise ValidationFailed({"phone": _("Enter a Cambodian phone number (+855).")}) from exc
-    if number.country_code != 855 or not phonenumbers.is_valid_number(number):
-        raise ValidationFailed({"phone": _("Enter a Cambodian phone number (+855).")})
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phones.normalize(raw, "KH")
 
 
 def _check_address(province: str, district: str, commune: str, village: str) -> None:

@@ -36,7 +36,7 @@ def _group_form(request: Request, template: str, context: dict, values: dict,
         "form": values,
         "crafts_selected": crafts,
         "errors": forms.field_errors(errors or {}),
-        "address": forms.address_choices(values),
+        "address": geo.address_choices(values),
         "community_options": forms.options(forms.COMMUNITY_LABELS),
         "labels": forms.LABELS,
     }, status_code=status_code)
