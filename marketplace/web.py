@@ -11,12 +11,14 @@ from marketplace.checkout.web import router as checkout_router
 from marketplace.core.csrf import verify_csrf
 from marketplace.orders.web import router as orders_router
 from marketplace.producers.web import router as producers_router
+from marketplace.wholesale.web import router as wholesale_router
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 for _router in (
     auth_router,
     producers_router,  # before the storefront: /groups/apply is not a group's slug
     business_router,
+    wholesale_router,
     catalog_router,
     certification_router,
     cart_router,

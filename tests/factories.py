@@ -241,3 +241,25 @@ def placed_order(session: Session, settings, cart, *, user: User | None = None, 
                                            **kwargs)
     session.commit()
     return order
+
+
+def create_business(session: Session, *, owner: User | None = None, status: str = "verified",
+                    terms_days: int | None = None, credit_limit_cents: int = 0,
+                    commit: bool = True):
+    """A Phnom Penh shop (verified by default) owned by ``owner`` (created if None)."""
+    from marketplace.models import Business, BusinessMember
+
+    owner = owner or create_user(session, role=["business_buyer"], commit=False)
+    n = next(_counter)
+    business = Business(
+        slug=f"shop-{n}", legal_name=f"Craft Shop {n} Co., Ltd.", kind="shop",
+        tax_id=f"K001-{900000000 + n}", moc_registration=f"{n:08d}", province_code="12",
+        district_code="1201", commune_code="120101", phone="+85523218555", status=status,
+        payment_terms_days=terms_days, credit_limit_cents=credit_limit_cents,
+        created_by_id=owner.id, verified_at=utcnow() if status == "verified" else None)
+    session.add(business)
+    session.flush()
+    session.add(BusinessMember(business_id=business.id, user_id=owner.id, role="owner"))
+    if commit:
+        session.commit()
+    return business

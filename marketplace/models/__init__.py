@@ -68,8 +68,12 @@ from marketplace.models.producer import (
     ProducerGroup,
 )
 from marketplace.models.user import ApiToken, LoginAttempt, Role, User, UserRole, UserSession
+from marketplace.models.wholesale import GroupWholesaleTerms, WholesaleOffer, WholesaleTier
 
 __all__ = [
+    "GroupWholesaleTerms",
+    "WholesaleOffer",
+    "WholesaleTier",
     "PAYMENT_TERMS_DAYS",
     "Business",
     "BusinessDocument",
