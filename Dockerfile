@@ -41,6 +41,11 @@ ENV PATH=/opt/venv/bin:$PATH \
 # otherwise keep tens of megabytes of freed memory between them (bench/README.md).
 ENV MALLOC_ARENA_MAX=2
 
+# Invoice PDFs embed Noto Sans Khmer (shaped by HarfBuzz through fpdf2) and DejaVu Sans.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-core fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin app
 
 COPY --from=builder /opt/venv /opt/venv

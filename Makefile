@@ -7,12 +7,12 @@ TEST_STAMP := $(VENV)/.installed-test
 LOCALE_DIR := marketplace/locale
 PORT ?= 8000
 
-.PHONY: run test install install-test catalogs translations migrate demo-data browser lint bench clean
+.PHONY: run test install install-test catalogs translations migrate demo-data browser fonts lint bench clean
 
 run: install migrate demo-data ## install, migrate, load demo data, serve on http://127.0.0.1:$(PORT) with the worker
 	MALLOC_ARENA_MAX=2 $(BIN)/marketplace serve --host 127.0.0.1 --port $(PORT) --worker
 
-test: install-test browser ## install test needs and run the whole suite
+test: install-test browser fonts ## install test needs and run the whole suite
 	$(BIN)/pytest -q
 
 $(STAMP): pyproject.toml
@@ -47,6 +47,17 @@ browser: ## Debian chromium + chromedriver for the browser tests (root installs 
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 		echo "Installing chromium and chromium-driver with apt-get"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+fonts: ## Noto Sans Khmer + DejaVu Sans for invoice PDFs, poppler-utils for their tests (root installs them)
+	@if [ ! -f /usr/share/fonts/truetype/noto/NotoSansKhmer-Regular.ttf ] \
+		|| [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ ! -x /usr/bin/pdftoppm ]; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "As root: apt-get install fonts-noto-core fonts-dejavu-core poppler-utils"; exit 1; \
+		fi; \
+		echo "Installing fonts-noto-core, fonts-dejavu-core and poppler-utils with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			fonts-noto-core fonts-dejavu-core poppler-utils; \
 	fi
 
 lint: install-test

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     card_fee_basis_points: int = Field(default=290, description="Card fee rate (290 = 2.9%)")
     card_fee_fixed_cents: int = Field(default=30, description="Card fee per payment, US cents")
     reservation_minutes: int = Field(default=15, description="Unpaid orders hold stock this long")
+    wholesale_response_days: int = Field(
+        default=3, ge=1, le=30, description="Days a producer group has to accept, change or "
+        "decline its part of a purchase order; after that the part expires")
     max_unpaid_orders: int = Field(
         default=3, ge=1, description="Unpaid orders (still holding stock) one cart or one "
         "account may have at once; the next is refused until one is paid or cancelled")

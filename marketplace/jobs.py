@@ -1,5 +1,5 @@
 """One pass of the background worker (``marketplace worker``): the ``tasks`` of each domain
-that has jobs (orders, notifications, auth), in order. Each job claims its rows with guarded
+that has jobs (orders, wholesale, notifications, auth), in order. Each job claims its rows with guarded
 UPDATEs, so several workers (on several machines) can run at once."""
 
 from dataclasses import dataclass
@@ -11,6 +11,7 @@ from marketplace.config import Settings
 from marketplace.notifications.tasks import deliver_pending
 from marketplace.orders import tasks as order_tasks
 from marketplace.payments.gateway import PaymentGateway
+from marketplace.wholesale import tasks as wholesale_tasks
 
 
 @dataclass
@@ -20,16 +21,19 @@ class Pass:
     expired: int = 0
     emails: int = 0
     purged: int = 0
+    parts_expired: int = 0
 
 
 def run_once(engine: Engine, settings: Settings, gateway: PaymentGateway, *, now=None) -> Pass:
     """Payments and refunds first (a payment found now must not be cancelled as unpaid),
-    then unpaid orders past their reservation, then the email outbox, then old sessions and
+    then unpaid orders past their reservation and purchase order parts past their answer
+    date, then the email outbox, then old sessions and
     failed log-ins that no longer count."""
     done = Pass()
     found = order_tasks.run(engine, settings, gateway, now=now)
     done.refunds, done.payments = found.refunds, found.payments
     done.expired = order_tasks.release_expired(engine)
+    done.parts_expired = wholesale_tasks.expire_parts(engine, settings)
     done.emails = deliver_pending(engine, settings)
     done.purged = auth_tasks.purge(engine, settings, now=now)
     return done

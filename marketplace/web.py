@@ -11,6 +11,7 @@ from marketplace.checkout.web import router as checkout_router
 from marketplace.core.csrf import verify_csrf
 from marketplace.orders.web import router as orders_router
 from marketplace.producers.web import router as producers_router
+from marketplace.wholesale.orders_web import router as purchase_orders_router
 from marketplace.wholesale.web import router as wholesale_router
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -19,6 +20,7 @@ for _router in (
     producers_router,  # before the storefront: /groups/apply is not a group's slug
     business_router,
     wholesale_router,
+    purchase_orders_router,
     catalog_router,
     certification_router,
     cart_router,

@@ -120,8 +120,9 @@ def create_product(
         "monthly_capacity": 4 if stock_mode == "made_to_order" else None,
         **overrides,
     }
+    fields.setdefault("slug", "piece")
     product = Product(
-        group_id=group.id, slug="piece", title=title, title_km=title_km, craft=craft,
+        group_id=group.id, title=title, title_km=title_km, craft=craft,
         price_cents=price_cents, status=status, stock_mode=stock_mode,
         stock_on_hand=stock_on_hand if stock_mode == "stock" else 0,
         province_code=group.province_code, community=group.community,

@@ -67,10 +67,24 @@ from marketplace.models.producer import (
     PayoutMethod,
     ProducerGroup,
 )
+from marketplace.models.purchasing import (
+    PartStatus,
+    PaymentMethod,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderPart,
+    PurchaseOrderStatus,
+)
 from marketplace.models.user import ApiToken, LoginAttempt, Role, User, UserRole, UserSession
 from marketplace.models.wholesale import GroupWholesaleTerms, WholesaleOffer, WholesaleTier
 
 __all__ = [
+    "PartStatus",
+    "PaymentMethod",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderPart",
+    "PurchaseOrderStatus",
     "GroupWholesaleTerms",
     "WholesaleOffer",
     "WholesaleTier",

@@ -1,6 +1,7 @@
 """Input and output shapes for wholesale terms and the wholesale catalog."""
 
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,3 +67,76 @@ class WholesaleProduct(OfferPublic):
                                        "ship; null: not enough stock or capacity now")
     first_order_min_cents: int
     reorder_min_cents: int
+
+
+class LineIn(BaseModel):
+    quantity: int = Field(ge=0, le=100_000, description="0 takes the piece out of the cart")
+
+
+class SubmitIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"reference": "PO-7781", "payment_method": "invoice"}]})
+
+    reference: str = Field(default="", max_length=40, description="Your own PO number")
+    payment_method: Literal["card", "invoice"] = "card"
+
+
+class ChangeIn(BaseModel):
+    line_id: int
+    quantity: Quantity
+    unit_price_cents: Cents
+
+
+class ProposalIn(BaseModel):
+    """A group's changes: quantities and unit prices per line, and a ship date."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "changes": [{"line_id": 12, "quantity": 30, "unit_price_cents": 1500}],
+        "ship_by": "2027-01-15", "note": "We can weave 30 by mid-January."}]})
+
+    changes: list[ChangeIn] = Field(default_factory=list, max_length=200)
+    ship_by: date | None = None
+    note: str = Field(default="", max_length=1000)
+
+
+class AcceptIn(BaseModel):
+    ship_by: date | None = None
+
+
+class DeclineIn(BaseModel):
+    note: str = Field(min_length=1, max_length=1000, description="Why, for the business")
+
+
+class POLinePublic(BaseModel):
+    id: int
+    product_id: int
+    title: str
+    quantity: int
+    unit_price_cents: int
+    line_total_cents: int
+    proposed_quantity: int | None
+    proposed_unit_price_cents: int | None
+
+
+class POPartPublic(BaseModel):
+    id: int
+    group_id: int
+    group_name: str
+    status: str
+    subtotal_cents: int
+    respond_by: datetime
+    ship_by: date | None
+    note: str
+    is_reorder: bool
+    lines: list[POLinePublic]
+
+
+class PurchaseOrderPublic(BaseModel):
+    id: int
+    number: str | None
+    status: str
+    reference: str
+    payment_method: str
+    total_cents: int
+    submitted_at: datetime | None
+    parts: list[POPartPublic]

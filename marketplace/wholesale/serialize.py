@@ -34,3 +34,42 @@ def wholesale_rows(session: Session,
         first_order_min_cents=minimums[product.group_id].first_order_min_cents,
         reorder_min_cents=minimums[product.group_id].reorder_min_cents)
         for product, offer in rows]
+
+
+def purchase_order_public(session: Session, order, *, group_id: int | None = None):
+    """The purchase order with its parts and lines; ``group_id``: only that group's part
+    (what a producer group may see of a business's order)."""
+    from marketplace.models import PurchaseOrderLine, PurchaseOrderPart
+    from marketplace.wholesale.schemas import POLinePublic, POPartPublic, PurchaseOrderPublic
+
+    query = select(PurchaseOrderPart).where(PurchaseOrderPart.purchase_order_id == order.id)
+    if group_id is not None:
+        query = query.where(PurchaseOrderPart.group_id == group_id)
+    parts = list(session.exec(query.order_by(PurchaseOrderPart.id)))
+    rows = session.exec(select(PurchaseOrderLine, Product).join(
+        Product, Product.id == PurchaseOrderLine.product_id).where(
+        PurchaseOrderLine.purchase_order_id == order.id).order_by(PurchaseOrderLine.id))
+    lines: dict[int | None, list[POLinePublic]] = {}
+    for line, product in rows:
+        lines.setdefault(line.part_id, []).append(POLinePublic(
+            id=line.id, product_id=product.id, title=product.title, quantity=line.quantity,
+            unit_price_cents=line.unit_price_cents,
+            line_total_cents=line.quantity * line.unit_price_cents,
+            proposed_quantity=line.proposed_quantity,
+            proposed_unit_price_cents=line.proposed_unit_price_cents))
+    names = dict(session.exec(select(ProducerGroup.id, ProducerGroup.name).where(
+        col(ProducerGroup.id).in_([p.group_id for p in parts]))).all()) if parts else {}
+    public_parts = [POPartPublic(
+        id=p.id, group_id=p.group_id, group_name=names.get(p.group_id, ""), status=p.status,
+        subtotal_cents=p.subtotal_cents, respond_by=p.respond_by, ship_by=p.ship_by,
+        note=p.note, is_reorder=p.is_reorder, lines=lines.get(p.id, [])) for p in parts]
+    if order.status == "draft":  # the cart: lines not split yet
+        public_parts = [POPartPublic(
+            id=0, group_id=0, group_name="", status="draft",
+            subtotal_cents=sum(line.line_total_cents for line in lines.get(None, [])),
+            respond_by=order.created_at, ship_by=None, note="", is_reorder=False,
+            lines=lines.get(None, []))]
+    return PurchaseOrderPublic(
+        id=order.id, number=order.number, status=order.status, reference=order.reference,
+        payment_method=order.payment_method, total_cents=order.total_cents,
+        submitted_at=order.submitted_at, parts=public_parts)

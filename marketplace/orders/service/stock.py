@@ -136,20 +136,35 @@ def release(*, session: Session, order_id: int) -> int:
         if not _claim(session, reservation, ReservationStatus.RELEASED):
             continue
         released += 1
-        cache_tags.touch(session, cache_tags.product(reservation.product_id), cache_tags.IN_STOCK)
-        if reservation.capacity_month:
-            session.execute(update(CapacityBooking).where(
-                CapacityBooking.product_id == reservation.product_id,
-                CapacityBooking.month == reservation.capacity_month,
-            ).values(booked=CapacityBooking.booked - reservation.quantity)
-                .execution_options(synchronize_session=False))
-            continue
-        table = ProductVariant if reservation.variant_id else Product
-        key = reservation.variant_id or reservation.product_id
-        session.execute(update(table).where(table.id == key).values(
-            stock_allocated=table.stock_allocated - reservation.quantity,
-        ).execution_options(synchronize_session=False))
+        give_back(session=session, product_id=reservation.product_id,
+                  variant_id=reservation.variant_id, quantity=reservation.quantity,
+                  month=reservation.capacity_month)
     return released
+
+
+def hold(*, session: Session, product: Product, quantity: int, month: str) -> bool:
+    """Hold ``quantity`` of a piece without variants for a purchase order: stock now, or
+    a made-to-order piece's capacity in ``month``. False, with nothing changed, when there
+    is not enough."""
+    if product.stock_mode == StockMode.MADE_TO_ORDER:
+        return _hold_capacity(session, product, month, quantity)
+    return _hold_stock(session, product, None, quantity)
+
+
+def give_back(*, session: Session, product_id: int, quantity: int, month: str | None,
+              variant_id: int | None = None) -> None:
+    """Return held stock (or the capacity booked in ``month``) to what can be sold."""
+    cache_tags.touch(session, cache_tags.product(product_id), cache_tags.IN_STOCK)
+    if month:
+        session.execute(update(CapacityBooking).where(
+            CapacityBooking.product_id == product_id, CapacityBooking.month == month,
+        ).values(booked=CapacityBooking.booked - quantity)
+            .execution_options(synchronize_session=False))
+        return
+    table = ProductVariant if variant_id else Product
+    session.execute(update(table).where(table.id == (variant_id or product_id)).values(
+        stock_allocated=table.stock_allocated - quantity,
+    ).execution_options(synchronize_session=False))
 
 
 def _held(session: Session, order_id: int) -> list[StockReservation]:

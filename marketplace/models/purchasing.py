@@ -1,0 +1,101 @@
+"""Purchase orders: a business's wholesale order across producer groups.
+
+A business has one ``draft`` purchase order at a time: its wholesale cart. Submitting it
+splits the lines into one part per group, holds the stock (or made-to-order capacity) with
+the same guarded updates as retail, and asks each group to accept, propose changes or
+decline by ``respond_by``. The purchase order is ``confirmed`` once every part is settled
+and at least one was accepted, ``cancelled`` when none was.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from marketplace.models.base import created_at_field, time_field
+
+
+class PurchaseOrderStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class PartStatus(StrEnum):
+    PENDING = "pending"  # waiting for the group
+    PROPOSED = "proposed"  # the group proposed changes; waiting for the business
+    ACCEPTED = "accepted"
+    DECLINED = "declined"  # by the group
+    REJECTED = "rejected"  # the business rejected the group's changes
+    EXPIRED = "expired"  # the group did not answer in time
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    INVOICE = "invoice"
+
+
+class PurchaseOrder(SQLModel, table=True):
+    __tablename__ = "purchase_order"
+    __table_args__ = (
+        UniqueConstraint("business_id", "idempotency_key"),
+        # one wholesale cart per business, however many first lines arrive at once
+        Index("uq_purchase_order_one_draft", "business_id", unique=True,
+              sqlite_where=text("status = 'draft'"), postgresql_where=text("status = 'draft'")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str | None = Field(default=None, max_length=24, unique=True)
+    business_id: int = Field(foreign_key="business.id", index=True, ondelete="CASCADE")
+    placed_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    reference: str = Field(default="", max_length=40, description="The shop's own PO number")
+    status: str = Field(default=PurchaseOrderStatus.DRAFT, max_length=16, index=True)
+    payment_method: str = Field(default=PaymentMethod.CARD, max_length=16)
+    total_cents: int = 0
+    idempotency_key: str | None = Field(default=None, max_length=100)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+    submitted_at: datetime | None = time_field()
+
+
+class PurchaseOrderPart(SQLModel, table=True):
+    """What one producer group is asked for."""
+
+    __tablename__ = "purchase_order_part"
+    __table_args__ = (UniqueConstraint("purchase_order_id", "group_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    purchase_order_id: int = Field(foreign_key="purchase_order.id", index=True,
+                                   ondelete="CASCADE")
+    group_id: int = Field(foreign_key="producer_group.id", index=True)
+    status: str = Field(default=PartStatus.PENDING, max_length=16, index=True)
+    subtotal_cents: int = 0
+    respond_by: datetime = time_field(nullable=False)
+    ship_by: date | None = Field(default=None, description="Ship date the group commits to")
+    note: str = Field(default="", max_length=1000, description="The group's note on changes")
+    is_reorder: bool = False
+    updated_at: datetime = created_at_field()
+
+
+class PurchaseOrderLine(SQLModel, table=True):
+    __tablename__ = "purchase_order_line"
+    __table_args__ = (
+        UniqueConstraint("purchase_order_id", "product_id"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint("held >= 0", name="held_not_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    purchase_order_id: int = Field(foreign_key="purchase_order.id", index=True,
+                                   ondelete="CASCADE")
+    part_id: int | None = Field(default=None, foreign_key="purchase_order_part.id",
+                                index=True, ondelete="CASCADE")
+    product_id: int = Field(foreign_key="product.id", index=True)
+    quantity: int
+    unit_price_cents: int = 0
+    proposed_quantity: int | None = None
+    proposed_unit_price_cents: int | None = None
+    held: int = Field(default=0, description="Pieces (or capacity) held for this line now")
+    capacity_month: str | None = Field(default=None, max_length=7)
