@@ -9,6 +9,7 @@ from marketplace.catalog.api import router as products_router
 from marketplace.certification.api import router as certification_router
 from marketplace.checkout.api import router as checkout_router
 from marketplace.integrations.stripe.api import router as stripe_router
+from marketplace.invoices.api import router as invoices_router
 from marketplace.orders.api import router as orders_router
 from marketplace.producers.api import router as groups_router
 from marketplace.wholesale.api import router as wholesale_router
@@ -20,6 +21,7 @@ router.include_router(groups_router)
 router.include_router(business_router)
 router.include_router(wholesale_router)
 router.include_router(purchase_orders_router)
+router.include_router(invoices_router)
 router.include_router(products_router)
 router.include_router(certification_router)
 router.include_router(carts_router)

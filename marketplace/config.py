@@ -80,6 +80,19 @@ class Settings(BaseSettings):
     order_link_days: int = Field(
         default=90, ge=1, description="The signed link in an order email opens the order in "
         "any browser for this many days")
+    wholesale_commission_basis_points: int = Field(
+        default=800, ge=0, le=5000, description="Marketplace commission on wholesale lines "
+        "(800 = 8%); the rest of each line is owed to its producer group")
+    invoice_seller_name: str = "Cambodia Crafts Marketplace Co., Ltd."
+    invoice_seller_name_km: str = "ក្រុមហ៊ុន ផ្សារសិប្បកម្មកម្ពុជា ឯ.ក"
+    invoice_seller_tax_id: str = "K001-900000001"
+    invoice_seller_address: str = "No. 25, Street 310, Boeng Keng Kang 1, Phnom Penh"
+    invoice_bank_details: str = Field(
+        default="ABA Bank\nAccount name: CAMBODIA CRAFTS MARKETPLACE\nAccount no.: 000 000 000",
+        description="How to pay an invoice by bank transfer (printed on every invoice)")
+    khqr_account_id: str = Field(default="crafts@aclb", description="Bakong account the "
+                                 "invoices' KHQR codes pay into (name@bank)")
+    reminder_days_before_due: int = Field(default=3, ge=0)
     stripe_secret_key: str | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from marketplace.auth import tasks as auth_tasks
 from marketplace.config import Settings
+from marketplace.invoices import tasks as invoice_tasks
 from marketplace.notifications.tasks import deliver_pending
 from marketplace.orders import tasks as order_tasks
 from marketplace.payments.gateway import PaymentGateway
@@ -22,18 +23,21 @@ class Pass:
     emails: int = 0
     purged: int = 0
     parts_expired: int = 0
+    invoices_reminded: int = 0
 
 
 def run_once(engine: Engine, settings: Settings, gateway: PaymentGateway, *, now=None) -> Pass:
     """Payments and refunds first (a payment found now must not be cancelled as unpaid),
-    then unpaid orders past their reservation and purchase order parts past their answer
-    date, then the email outbox, then old sessions and
+    then unpaid orders past their reservation, purchase order parts past their answer date
+    and invoice reminders, then the email outbox, then old sessions and
     failed log-ins that no longer count."""
     done = Pass()
     found = order_tasks.run(engine, settings, gateway, now=now)
     done.refunds, done.payments = found.refunds, found.payments
     done.expired = order_tasks.release_expired(engine)
     done.parts_expired = wholesale_tasks.expire_parts(engine, settings)
+    done.invoices_reminded = invoice_tasks.remind(engine, settings, today=now.date()
+                                                  if now else None)
     done.emails = deliver_pending(engine, settings)
     done.purged = auth_tasks.purge(engine, settings, now=now)
     return done

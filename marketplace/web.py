@@ -9,6 +9,7 @@ from marketplace.catalog.web import router as catalog_router
 from marketplace.certification.web import router as certification_router
 from marketplace.checkout.web import router as checkout_router
 from marketplace.core.csrf import verify_csrf
+from marketplace.invoices.web import router as invoices_router
 from marketplace.orders.web import router as orders_router
 from marketplace.producers.web import router as producers_router
 from marketplace.wholesale.orders_web import router as purchase_orders_router
@@ -21,6 +22,7 @@ for _router in (
     business_router,
     wholesale_router,
     purchase_orders_router,
+    invoices_router,
     catalog_router,
     certification_router,
     cart_router,

@@ -1,6 +1,7 @@
 """Wholesale demo data: the shop account's verified Phnom Penh craft shop with net-30 terms,
-one business application waiting for an administrator, and wholesale terms (tiers, minimum
-quantity, case pack) on two pieces of each craft, with their groups' minimum order values.
+one business application waiting for an administrator, wholesale terms (tiers, minimum
+quantity, case pack) on two pieces of each craft with their groups' minimum order values,
+and two purchase orders of the shop on terms: one invoice paid, one open.
 
 Everything goes through the business services (apply, decide, set terms), so the audit log
 is what real use gives. Running it again adds nothing.
@@ -10,18 +11,25 @@ from sqlmodel import Session, col, select
 
 from marketplace.business import service
 from marketplace.business.schemas import BusinessApply, TermsIn
+from marketplace.catalog.service import set_stock
 from marketplace.config import Settings
 from marketplace.demo import DemoUser, ensure_user
+from marketplace.invoices import service as invoices
 from marketplace.models import (
     Business,
     GroupMembership,
     GroupRole,
+    Invoice,
+    PaymentMethod,
     ProducerGroup,
     Product,
+    PurchaseOrder,
+    StockMode,
     User,
     WholesaleOffer,
+    utcnow,
 )
-from marketplace.wholesale import terms
+from marketplace.wholesale import purchasing, responses, terms
 from marketplace.wholesale.schemas import GroupMinimumsIn, OfferIn, TierIn
 
 SHOP = BusinessApply(
@@ -36,9 +44,10 @@ HOTEL = BusinessApply(
     trading_name="Riverside Boutique Hotel", kind="hotel", tax_id="L001-100234567",
     moc_registration="00067890", province_code="12", district_code="1201",
     commune_code="120109", address_line="No. 3, Sisowath Quay", phone="+855 12 777 880")
-STEPS = 3
+STEPS = 4
 CASE_PACKS = {"weaving": 5, "pottery": 4, "basketry": 6, "resin": 10}
 OFFERS_PER_CRAFT = 2
+WHOLESALE_STOCK = 120
 ADMIN = "admin@crafts.example"
 
 
@@ -62,7 +71,58 @@ def load(*, session: Session, settings: Settings, advance=lambda: None) -> int:
     advance()
     created += _offers(session)
     advance()
+    created += _orders(session, settings, shop_user, admin)
+    advance()
     return created
+
+
+def _orderable(session: Session) -> list[tuple[Product, int]]:
+    """Offered pieces with a quantity that reaches the group's first-order minimum and can
+    be supplied now, one per group."""
+    found, groups = [], set()
+    for offer in session.exec(select(WholesaleOffer).order_by(WholesaleOffer.id)).all():
+        product = session.get(Product, offer.product_id)
+        if product.group_id in groups:
+            continue
+        tiers = terms.tiers_of(session, [offer.id])[offer.id]
+        needed = terms.minimums(session, product.group_id).first_order_min_cents
+        quantity = offer.min_quantity
+        while terms.unit_price(tiers, quantity) * quantity < needed:
+            quantity += offer.case_pack
+        if terms.lead_time_days(session, product, quantity) is not None:
+            found.append((product, quantity))
+            groups.add(product.group_id)
+    return found
+
+
+def _orders(session: Session, settings: Settings, shop_user: User, admin: User) -> int:
+    """Two purchase orders of the shop on its net-30 terms, accepted by their groups: the
+    first invoice paid by a recorded transfer, the second open."""
+    if session.exec(select(PurchaseOrder.id).where(
+            PurchaseOrder.status != "draft")).first() is not None:
+        return 0
+    made = 0
+    for n, (product, quantity) in enumerate(_orderable(session)[:2]):
+        purchasing.set_line(session=session, actor=shop_user, product_id=product.id,
+                            quantity=quantity)
+        order, _new = purchasing.submit(session=session, settings=settings, actor=shop_user,
+                                        reference=f"PPCS-{1041 + n}",
+                                        payment_method=PaymentMethod.INVOICE,
+                                        idempotency_key=f"demo-{n}")
+        for part in purchasing.parts_of(session, order):
+            member = session.exec(select(GroupMembership).where(
+                GroupMembership.group_id == part.group_id)).first()
+            responses.accept(session=session, settings=settings,
+                             actor=session.get(User, member.user_id), part=part)
+        invoice = session.exec(select(Invoice).where(
+            Invoice.purchase_order_id == order.id)).one()
+        if n == 0:
+            invoices.record_payment(session=session, actor=admin, invoice=invoice,
+                                    amount_cents=invoice.total_cents,
+                                    received_on=utcnow().date(),
+                                    bank_reference=f"ABA-DEMO-{invoice.sequence}")
+        made += 1
+    return made
 
 
 def _offers(session: Session) -> int:
@@ -80,6 +140,9 @@ def _offers(session: Session) -> int:
             .limit(OFFERS_PER_CRAFT)).all()
         for product in products:
             member = session.get(User, staffed[product.group_id])
+            if product.stock_mode == StockMode.STOCK and product.stock_on_hand < WHOLESALE_STOCK:
+                set_stock(session=session, actor=member, product=product,
+                          stock_on_hand=WHOLESALE_STOCK)  # a group stocked up for shops
             first, second = (product.price_cents * share // 1000 * 10 for share in (70, 60))
             terms.set_offer(session=session, actor=member, product=product, data=OfferIn(
                 min_quantity=pack * 2, case_pack=pack, tiers=[

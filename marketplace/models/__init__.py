@@ -36,6 +36,14 @@ from marketplace.models.certification import (
     CriteriaSet,
     OpenApplicationLock,
 )
+from marketplace.models.invoicing import (
+    Invoice,
+    InvoiceCounter,
+    InvoiceKind,
+    InvoiceLine,
+    InvoicePayment,
+    InvoiceStatus,
+)
 from marketplace.models.orders import (
     CapacityBooking,
     Cart,
@@ -79,6 +87,12 @@ from marketplace.models.user import ApiToken, LoginAttempt, Role, User, UserRole
 from marketplace.models.wholesale import GroupWholesaleTerms, WholesaleOffer, WholesaleTier
 
 __all__ = [
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceKind",
+    "InvoiceLine",
+    "InvoicePayment",
+    "InvoiceStatus",
     "PartStatus",
     "PaymentMethod",
     "PurchaseOrder",

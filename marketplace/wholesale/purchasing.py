@@ -21,6 +21,7 @@ from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, Forbidden, InsufficientStock, NotFound, ValidationFailed
 from marketplace.i18n import format_usd
 from marketplace.i18n import gettext as _
+from marketplace.invoices import service as invoices
 from marketplace.models import (
     Business,
     PartStatus,
@@ -31,6 +32,7 @@ from marketplace.models import (
     PurchaseOrderLine,
     PurchaseOrderPart,
     PurchaseOrderStatus,
+    StockMode,
     User,
     utcnow,
 )
@@ -44,9 +46,9 @@ PURCHASE_ORDER_STATUS = Lifecycle(PurchaseOrder, "purchase_order", {
                                     PurchaseOrderStatus.CANCELLED},
 })
 MAX_LINES = 200
-# What a business owes on terms until invoices are issued: purchase orders on invoice that
-# are submitted (waiting for groups) or confirmed.
-OPEN_ON_TERMS = (PurchaseOrderStatus.SUBMITTED, PurchaseOrderStatus.CONFIRMED)
+# Purchase orders on invoice still waiting for their groups: owed once confirmed (then
+# their invoice counts instead).
+WAITING = PurchaseOrderStatus.SUBMITTED
 
 
 def buying_business(session: Session, actor: User | None) -> Business:
@@ -171,11 +173,13 @@ def _is_reorder(session: Session, business: Business, group_id: int) -> bool:
 
 
 def owed_on_terms(session: Session, business_id: int) -> int:
-    """What the business owes, or will owe, on invoice terms now (cents)."""
-    return session.exec(select(func.coalesce(func.sum(PurchaseOrder.total_cents), 0)).where(
+    """What the business owes on terms now, or will once its groups accept (cents): what
+    is due on its invoices, plus purchase orders on invoice still waiting for answers."""
+    waiting = session.exec(select(func.coalesce(func.sum(PurchaseOrder.total_cents), 0)).where(
         PurchaseOrder.business_id == business_id,
         PurchaseOrder.payment_method == PaymentMethod.INVOICE,
-        col(PurchaseOrder.status).in_(OPEN_ON_TERMS))).one()
+        PurchaseOrder.status == WAITING)).one()
+    return waiting + invoices.owed(session, business_id)
 
 
 def check_credit(session: Session, business: Business, adding_cents: int) -> None:
@@ -184,6 +188,9 @@ def check_credit(session: Session, business: Business, adding_cents: int) -> Non
     (``lock_business``), so two orders that each fit cannot both pass together."""
     if not business.payment_terms_days:
         raise Conflict(_("This business has no invoice terms: pay by card."))
+    if invoices.has_overdue(session, business.id):
+        raise Conflict(_("An invoice of this business is overdue: pay it before ordering "
+                         "on terms, or pay by card."))
     owed = owed_on_terms(session, business.id)
     if owed + adding_cents > business.credit_limit_cents:
         raise Conflict(_("This order would take the business over its credit limit of "
@@ -248,16 +255,21 @@ def submit(*, session: Session, settings: Settings, actor: User, reference: str,
         is_reorder=reorders[group_id]) for group_id, subtotal in subtotals.items()}
     session.add_all(parts.values())
     session.flush()
-    month = now.strftime("%Y-%m")
     for line, product in sorted(rows, key=lambda row: row[1].id):  # one lock order
         line.part_id = parts[product.group_id].id
         line.held = line.quantity
-        line.capacity_month = month if product.stock_mode == "made_to_order" else None
+        if product.stock_mode == StockMode.MADE_TO_ORDER:
+            found = terms.capacity_month(session, product, line.quantity)
+            if found is None:
+                raise InsufficientStock(_("“%(title)s” cannot be made in that quantity in "
+                                          "one month: ask the group for a quote.",
+                                          title=product.title), product_id=product.id)
+            line.capacity_month = found[0]
         session.add(line)
     session.flush()
     for line, product in sorted(rows, key=lambda row: row[1].id):
         if not stock.hold(session=session, product=product, quantity=line.quantity,
-                          month=month):
+                          month=line.capacity_month or ""):
             raise InsufficientStock(_("Not enough of “%(title)s” is left for this order.",
                                       title=product.title), product_id=product.id)
     PURCHASE_ORDER_STATUS.change(session, order, PurchaseOrderStatus.SUBMITTED, actor=actor,

@@ -19,6 +19,7 @@ from marketplace.config import Settings
 from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, InsufficientStock, NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
+from marketplace.invoices import service as invoices
 from marketplace.models import (
     Business,
     PartStatus,
@@ -84,20 +85,25 @@ def settle(session: Session, settings: Settings, order: PurchaseOrder) -> None:
         return
     accepted = [p for p in parts if p.status == PartStatus.ACCEPTED]
     to = PurchaseOrderStatus.CONFIRMED if accepted else PurchaseOrderStatus.CANCELLED
-    purchasing.PURCHASE_ORDER_STATUS.change(
-        session, order, to, actor=None, when_illegal="lose",
-        values={"total_cents": sum(p.subtotal_cents for p in accepted)})
-    _tell_business(session, settings, order, "purchase_order_settled", None)
+    if not purchasing.PURCHASE_ORDER_STATUS.change(
+            session, order, to, actor=None, when_illegal="lose",
+            values={"total_cents": sum(p.subtotal_cents for p in accepted)}):
+        return  # settled by a concurrent answer
+    invoice = invoices.issue_for_order(session=session, settings=settings, order=order) \
+        if to == PurchaseOrderStatus.CONFIRMED \
+        and order.payment_method == PaymentMethod.INVOICE else None
+    _tell_business(session, settings, order, "purchase_order_settled", None, invoice=invoice)
 
 
 def _tell_business(session: Session, settings: Settings, order: PurchaseOrder,
-                   template: str, part: PurchaseOrderPart | None) -> None:
+                   template: str, part: PurchaseOrderPart | None, invoice=None) -> None:
     buyer = session.get(User, order.placed_by_id) if order.placed_by_id else None
     if buyer is None:
         return
     group = session.get(ProducerGroup, part.group_id) if part else None
     queue_email(session=session, to=buyer.email, template=template,
                 context={"order": order, "part": part, "group": group, "user": buyer,
+                         "invoice": invoice,
                          "url": f"{settings.base_url}/business/purchase-orders/{order.id}"},
                 locale=buyer.locale)
 
@@ -198,7 +204,7 @@ def answer_proposal(*, session: Session, settings: Settings, actor: User,
         quantity = line.proposed_quantity or line.quantity
         more = quantity - line.held
         if more > 0 and not stock.hold(session=session, product=product, quantity=more,
-                                       month=line.capacity_month or utcnow().strftime("%Y-%m")):
+                                       month=line.capacity_month or ""):
             raise InsufficientStock(_("Not enough of “%(title)s” is left for the new "
                                       "quantity.", title=product.title), product_id=product.id)
         if more < 0:

@@ -135,29 +135,35 @@ def _month(today: date, ahead: int) -> str:
     return f"{months // 12:04d}-{months % 12 + 1:02d}"
 
 
-def lead_time_days(session: Session, product: Product, quantity: int,
-                   today: date | None = None) -> int | None:
-    """Days until ``quantity`` pieces can ship: 0 from stock when enough is on hand; for a
-    made-to-order piece, its making time plus the months of capacity already booked before
-    the last piece fits. None when it cannot be supplied (not enough stock, or more than
-    two years of capacity)."""
-    if product.stock_mode != StockMode.MADE_TO_ORDER:
-        available = product.stock_on_hand - product.stock_allocated
-        return 0 if quantity <= available else None
+def capacity_month(session: Session, product: Product, quantity: int,
+                   today: date | None = None) -> tuple[str, int] | None:
+    """The first month, from this one, with room in a made-to-order piece's capacity for
+    all of ``quantity``, and how many months ahead it is; None when no month within two
+    years has room (more than a month's capacity is a quote, not an order)."""
     capacity = product.monthly_capacity or 0
-    if capacity <= 0:
+    if capacity < quantity:
         return None
     today = today or utcnow().date()
     months = [_month(today, ahead) for ahead in range(MAX_MONTHS)]
     booked = dict(session.exec(select(CapacityBooking.month, CapacityBooking.booked).where(
         CapacityBooking.product_id == product.id,
         col(CapacityBooking.month).in_(months))).all())
-    left = quantity
     for ahead, month in enumerate(months):
-        left -= max(capacity - booked.get(month, 0), 0)
-        if left <= 0:
-            return (product.lead_time_days or 0) + ahead * MONTH_DAYS
+        if capacity - booked.get(month, 0) >= quantity:
+            return month, ahead
     return None
+
+
+def lead_time_days(session: Session, product: Product, quantity: int,
+                   today: date | None = None) -> int | None:
+    """Days until ``quantity`` pieces can ship: 0 from stock when enough is on hand; for a
+    made-to-order piece, its making time plus the months until one has room for all of
+    them. None when it cannot be supplied (not enough stock, or no month with room)."""
+    if product.stock_mode != StockMode.MADE_TO_ORDER:
+        available = product.stock_on_hand - product.stock_allocated
+        return 0 if quantity <= available else None
+    found = capacity_month(session, product, quantity, today)
+    return None if found is None else (product.lead_time_days or 0) + found[1] * MONTH_DAYS
 
 
 def minimums(session: Session, group_id: int) -> GroupWholesaleTerms:
