@@ -14,6 +14,7 @@ from marketplace.orders.api import router as orders_router
 from marketplace.producers.api import router as groups_router
 from marketplace.wholesale.api import router as wholesale_router
 from marketplace.wholesale.orders_api import router as purchase_orders_router
+from marketplace.wholesale.quotes_api import router as quotes_router
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(auth_router)
@@ -22,6 +23,7 @@ router.include_router(business_router)
 router.include_router(wholesale_router)
 router.include_router(purchase_orders_router)
 router.include_router(invoices_router)
+router.include_router(quotes_router)
 router.include_router(products_router)
 router.include_router(certification_router)
 router.include_router(carts_router)

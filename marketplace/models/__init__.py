@@ -82,11 +82,15 @@ from marketplace.models.purchasing import (
     PurchaseOrderLine,
     PurchaseOrderPart,
     PurchaseOrderStatus,
+    Quote,
+    QuoteStatus,
 )
 from marketplace.models.user import ApiToken, LoginAttempt, Role, User, UserRole, UserSession
 from marketplace.models.wholesale import GroupWholesaleTerms, WholesaleOffer, WholesaleTier
 
 __all__ = [
+    "Quote",
+    "QuoteStatus",
     "Invoice",
     "InvoiceCounter",
     "InvoiceKind",

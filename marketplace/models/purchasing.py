@@ -99,3 +99,35 @@ class PurchaseOrderLine(SQLModel, table=True):
     proposed_unit_price_cents: int | None = None
     held: int = Field(default=0, description="Pieces (or capacity) held for this line now")
     capacity_month: str | None = Field(default=None, max_length=7)
+
+
+class QuoteStatus(StrEnum):
+    REQUESTED = "requested"  # waiting for the group
+    ANSWERED = "answered"  # the group gave a price and lead time; waiting for the business
+    ACCEPTED = "accepted"  # became a purchase order
+    DECLINED = "declined"  # by the group
+    WITHDRAWN = "withdrawn"  # by the business
+
+
+class Quote(SQLModel, table=True):
+    """A business asks a group for a price on a custom or made-to-order quantity of one of
+    its pieces (e.g. 200 scarves in the shop's colours). Accepted, it becomes exactly one
+    purchase order (``purchase_order_id`` is unique)."""
+
+    __table_args__ = (CheckConstraint("quantity >= 1", name="quantity_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True, ondelete="CASCADE")
+    group_id: int = Field(foreign_key="producer_group.id", index=True)
+    product_id: int = Field(foreign_key="product.id")
+    quantity: int
+    request: str = Field(max_length=1000, description="What the business asks for")
+    status: str = Field(default=QuoteStatus.REQUESTED, max_length=16, index=True)
+    unit_price_cents: int | None = None
+    lead_time_days: int | None = None
+    answer: str = Field(default="", max_length=1000)
+    requested_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    purchase_order_id: int | None = Field(default=None, foreign_key="purchase_order.id",
+                                          unique=True)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()

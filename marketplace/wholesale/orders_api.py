@@ -4,6 +4,7 @@ Idempotency-Key, and the groups' and the business's answers."""
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Response, status
+from pydantic import BaseModel
 
 from marketplace.auth.deps import CurrentUser
 from marketplace.core.deps import SettingsDep
@@ -25,6 +26,11 @@ from marketplace.wholesale.schemas import (
 from marketplace.wholesale.serialize import purchase_order_public
 
 router = APIRouter(tags=["purchase orders"])
+
+
+class ReorderPublic(BaseModel):
+    cart: PurchaseOrderPublic
+    skipped: list[str]
 
 IdempotencyKey = Annotated[str, Header(
     alias="Idempotency-Key", min_length=1, max_length=100,
@@ -136,6 +142,20 @@ def _part_order(session, part: PurchaseOrderPart) -> PurchaseOrderPublic:
 
     order = session.get(PurchaseOrder, part.purchase_order_id)
     return purchase_order_public(session, order, group_id=part.group_id)
+
+
+@router.post(
+    "/purchase-orders/{order_id}/reorder",
+    summary="Order again",
+    description=("Puts the pieces of a past purchase order in the wholesale cart at today's "
+                 "prices and minimums (quantities raised to the current minimum and whole "
+                 "cases). Pieces no longer offered are left out; `skipped` says which."),
+    responses=problems(401, 403, 404, 422),
+)
+def reorder(order_id: int, session: SessionDep, user: CurrentUser) -> ReorderPublic:
+    cart, skipped = purchasing.reorder(session=session, actor=user, order_id=order_id)
+    session.flush()
+    return ReorderPublic(cart=purchase_order_public(session, cart), skipped=skipped)
 
 
 @router.get(

@@ -137,6 +137,15 @@ def order(order_id: int, request: Request, session: SessionDep, user: CurrentUse
     return _order_page(request, session, user, found)
 
 
+@router.post("/business/purchase-orders/{order_id}/reorder")
+def reorder(order_id: int, request: Request, session: SessionDep, user: CurrentUser):
+    _cart, skipped = purchasing.reorder(session=session, actor=user, order_id=order_id)
+    for note in skipped:
+        flash(request, note, "error")
+    flash(request, _("The pieces are in the wholesale cart at today's prices."), "success")
+    return _see_other("/wholesale/cart")
+
+
 @router.post("/business/purchase-orders/{order_id}/parts/{part_id}/{answer}")
 def answer(order_id: int, part_id: int, answer: str, request: Request, session: SessionDep,
            settings: SettingsDep, user: CurrentUser):

@@ -327,3 +327,25 @@ def list_orders(*, session: Session, actor: User, limit: int = 50,
     rows = session.exec(query.order_by(col(PurchaseOrder.submitted_at).desc(),
                                        col(PurchaseOrder.id).desc()).limit(limit).offset(offset))
     return list(rows), total
+
+
+def reorder(*, session: Session, actor: User, order_id: int) -> tuple[PurchaseOrder, list[str]]:
+    """"Order again": the pieces of a past purchase order go into the cart at today's terms
+    (quantities raised to the current minimum and whole cases, priced from the current
+    tiers). Returns the cart and a note for each piece that could not be added."""
+    past = viewable(session=session, actor=actor, order_id=order_id)
+    buying_business(session, actor)
+    skipped = []
+    rows = session.exec(select(PurchaseOrderLine, Product).join(
+        Product, Product.id == PurchaseOrderLine.product_id).where(
+        PurchaseOrderLine.purchase_order_id == past.id).order_by(PurchaseOrderLine.id)).all()
+    for line, product in rows:
+        found = terms.offer_of(session, product.id) if product.visible else None
+        if found is None:
+            skipped.append(_("“%(title)s” is no longer offered wholesale.", title=product.title))
+            continue
+        offer, _tiers = found
+        quantity = max(line.quantity, offer.min_quantity)
+        quantity += -quantity % offer.case_pack
+        set_line(session=session, actor=actor, product_id=product.id, quantity=quantity)
+    return draft(session, buying_business(session, actor)), skipped

@@ -140,3 +140,38 @@ class PurchaseOrderPublic(BaseModel):
     total_cents: int
     submitted_at: datetime | None
     parts: list[POPartPublic]
+
+
+class QuoteIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "product_id": 12, "quantity": 200,
+        "request": "200 scarves in our shop's colours (indigo and saffron), by March."}]})
+
+    product_id: int = Field(ge=1)
+    quantity: Quantity
+    request: str = Field(min_length=1, max_length=1000)
+
+
+class QuoteAnswerIn(BaseModel):
+    unit_price_cents: Cents
+    lead_time_days: int = Field(ge=1, le=730)
+    note: str = Field(default="", max_length=1000)
+
+
+class QuoteAcceptIn(BaseModel):
+    payment_method: Literal["card", "invoice"] = "card"
+    reference: str = Field(default="", max_length=40)
+
+
+class QuotePublic(BaseModel):
+    id: int
+    business_id: int
+    group_id: int
+    product_id: int
+    quantity: int
+    request: str
+    status: str
+    unit_price_cents: int | None
+    lead_time_days: int | None
+    answer: str
+    purchase_order_id: int | None

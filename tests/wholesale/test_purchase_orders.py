@@ -278,3 +278,30 @@ def test_credit_checked_under_a_lock_on_every_path(client, engine, session, trad
             PurchaseOrder.payment_method == "invoice",
             PurchaseOrder.status.in_(["submitted", "confirmed"]))))
     assert owed <= 100_000
+
+
+def test_order_again_uses_todays_prices_and_minimums(client, session, trade):
+    shop = bearer(client, trade["buyer"])
+    stocked, made = trade["pieces"]
+    put_line(client, shop, stocked, 10)
+    put_line(client, shop, made, 10)
+    order = submit(client, shop).json()
+    session.rollback()
+    set_offer(session=session, actor=trade["leaders"][0], product=session.get(
+        Product, stocked.id), data=OfferIn(min_quantity=15, case_pack=5, tiers=[
+            TierIn(min_quantity=15, unit_price_cents=1700)]))
+    from marketplace.wholesale.terms import remove_offer
+
+    remove_offer(session=session, actor=trade["leaders"][1], product=session.get(
+        Product, made.id))
+    session.commit()
+    again = client.post(f"/api/v1/purchase-orders/{order['id']}/reorder", headers=shop)
+    assert again.status_code == 200, again.text
+    body = again.json()
+    lines = body["cart"]["parts"][0]["lines"]
+    assert [(line["product_id"], line["quantity"], line["unit_price_cents"])
+            for line in lines] == [(stocked.id, 15, 1700)]
+    assert len(body["skipped"]) == 1 and "no longer offered" in body["skipped"][0]
+    stranger = bearer(client, create_user(session))
+    assert client.post(f"/api/v1/purchase-orders/{order['id']}/reorder",
+                       headers=stranger).status_code == 404
