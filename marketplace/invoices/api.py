@@ -4,7 +4,7 @@ notes (never more than what is still due)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Header, Query, status
 from fastapi.responses import Response
 
 from marketplace.auth.deps import CurrentUser
@@ -16,6 +16,9 @@ from marketplace.invoices.schemas import CreditNoteIn, InvoicePublic, PaymentIn,
 from marketplace.models import Invoice, InvoiceStatus
 
 router = APIRouter(tags=["invoices"])
+IdempotencyKey = Annotated[str, Header(
+    alias="Idempotency-Key", min_length=1, max_length=100,
+    description="A key you choose per credit note; sent again, the first one is returned")]
 
 
 def invoice_public(session, invoice: Invoice) -> InvoicePublic:
@@ -94,12 +97,15 @@ def record_payment(invoice_id: int, data: PaymentIn, session: SessionDep,
     "/invoices/{invoice_id}/credit-notes",
     status_code=status.HTTP_201_CREATED,
     summary="Issue a credit note (administrators)",
-    description="Corrects an issued invoice (never edited): at most what is still due.",
+    description=("Corrects an issued invoice (never edited): at most what is still due. "
+                 "The same Idempotency-Key again answers with the first credit note."),
     responses=problems(401, 403, 404, 409, 422),
 )
-def credit_note(invoice_id: int, data: CreditNoteIn, session: SessionDep,
-                settings: SettingsDep, user: CurrentUser) -> InvoicePublic:
+def credit_note(invoice_id: int, data: CreditNoteIn, idempotency_key: IdempotencyKey,
+                session: SessionDep, settings: SettingsDep,
+                user: CurrentUser) -> InvoicePublic:
     invoice = service.viewable(session=session, actor=user, invoice_id=invoice_id)
     note = service.credit_note(session=session, settings=settings, actor=user, invoice=invoice,
-                               amount_cents=data.amount_cents, reason=data.reason)
+                               amount_cents=data.amount_cents, reason=data.reason,
+                               idempotency_key=idempotency_key)
     return invoice_public(session, note)

@@ -157,10 +157,15 @@ def outstanding(session: Session, invoice: Invoice) -> int:
 
 
 def credit_note(*, session: Session, settings: Settings, actor: User, invoice: Invoice,
-                amount_cents: int, reason: str) -> Invoice:
-    """An admin corrects an issued invoice by crediting part or all of what is still due."""
+                amount_cents: int, reason: str, idempotency_key: str) -> Invoice:
+    """An admin corrects an issued invoice by crediting part or all of what is still due.
+    The same ``idempotency_key`` again returns the first credit note and credits nothing."""
     _require_admin(session, actor)
     invoice = _lock(session, invoice)
+    earlier = session.exec(select(Invoice).where(
+        Invoice.corrects_id == invoice.id, Invoice.idempotency_key == idempotency_key)).first()
+    if earlier is not None:
+        return earlier
     if invoice.kind != InvoiceKind.INVOICE:
         raise Conflict(_("A credit note corrects an invoice, not another credit note."))
     if not reason.strip():
@@ -173,6 +178,7 @@ def credit_note(*, session: Session, settings: Settings, actor: User, invoice: I
     note = _new_invoice(session, settings, business, kind=InvoiceKind.CREDIT_NOTE,
                         total=amount_cents, reference=invoice.number, corrects_id=invoice.id,
                         note=reason.strip()[:1000])
+    note.idempotency_key = idempotency_key
     lines = session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
                          .order_by(InvoiceLine.id)).all()
     parts = proportional(amount_cents, [line.total_cents for line in lines])

@@ -1,6 +1,7 @@
 """HTML pages for invoices: a business's invoices, statement and PDFs; the admins' list,
 recording a bank transfer and issuing a credit note."""
 
+import secrets
 from datetime import date
 from typing import Annotated
 
@@ -50,6 +51,7 @@ def _detail(request, session, user, invoice, *, admin: bool, form: dict | None =
             InvoicePayment.invoice_id == invoice.id).order_by(InvoicePayment.id)).all(),
         "labels": STATUS_LABELS, "kinds": KIND_LABELS, "form": form or {},
         "errors": field_errors(errors or {}), "today": date.today().isoformat(),
+        "credit_key": (form or {}).get("credit_key") or secrets.token_urlsafe(16),
     }, status_code=status_code)
 
 
@@ -126,7 +128,9 @@ def credit_note(invoice_id: int, request: Request, form: FormDep, session: Sessi
         with all_or_nothing(session):
             note = service.credit_note(session=session, settings=settings, actor=admin,
                                        invoice=invoice, amount_cents=_cents(values, "credit"),
-                                       reason=values.get("reason", ""))
+                                       reason=values.get("reason", ""),
+                                       idempotency_key=values.get("credit_key")
+                                       or secrets.token_urlsafe(16))
     except ValidationFailed as exc:
         errors = {("credit" if k == "amount" else k): v for k, v in exc.errors.items()}
         return _detail(request, session, admin, invoice, admin=True, form=values,

@@ -38,6 +38,7 @@ class InvoiceCounter(SQLModel, table=True):
 
 class Invoice(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("year", "sequence"),
+                      UniqueConstraint("corrects_id", "idempotency_key"),
                       CheckConstraint("total_cents >= 0", name="total_not_negative"))
 
     id: int | None = Field(default=None, primary_key=True)
@@ -61,6 +62,8 @@ class Invoice(SQLModel, table=True):
     total_cents: int
     khr_per_usd: int = Field(description="Riel per dollar on the day of issue")
     note: str = Field(default="", max_length=1000)
+    idempotency_key: str | None = Field(default=None, max_length=100,
+                                        description="Credit note: the request's key")
     created_at: datetime = created_at_field()
     reminded_before_at: datetime | None = Field(default=None)
     reminded_after_at: datetime | None = Field(default=None)

@@ -143,12 +143,13 @@ def test_credit_note_corrects_an_invoice_and_never_exceeds_what_is_due(client, s
     invoice = client.get("/api/v1/invoices", headers=headers).json()[0]
     admin = bearer(client, create_user(session, role=["admin"]))
     url = f"/api/v1/invoices/{invoice['id']}/credit-notes"
-    too_much = client.post(url, headers=admin, json={"amount_cents": 54_001,
-                                                     "reason": "Broken pieces"})
+    too_much = client.post(url, headers={**admin, "Idempotency-Key": "cn-0"},
+                           json={"amount_cents": 54_001, "reason": "Broken pieces"})
     assert too_much.status_code == 422
-    note = client.post(url, headers=admin, json={"amount_cents": 5_400,
-                                                 "reason": "Three scarves arrived torn"})
-    assert note.status_code == 201, note.text
+    for _attempt in range(2):  # a retry with the same key credits nothing more
+        note = client.post(url, headers={**admin, "Idempotency-Key": "cn-1"},
+                           json={"amount_cents": 5_400, "reason": "Three scarves arrived torn"})
+        assert note.status_code == 201, note.text
     assert note.json()["number"].startswith("CN-") and note.json()["corrects_id"] == invoice["id"]
     assert client.get(f"/api/v1/invoices/{invoice['id']}", headers=headers).json()[
         "outstanding_cents"] == 48_600
