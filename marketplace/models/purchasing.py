@@ -27,6 +27,7 @@ class PartStatus(StrEnum):
     PENDING = "pending"  # waiting for the group
     PROPOSED = "proposed"  # the group proposed changes; waiting for the business
     ACCEPTED = "accepted"
+    SHIPPED = "shipped"  # accepted, then sent by the group
     DECLINED = "declined"  # by the group
     REJECTED = "rejected"  # the business rejected the group's changes
     EXPIRED = "expired"  # the group did not answer in time
@@ -76,6 +77,8 @@ class PurchaseOrderPart(SQLModel, table=True):
     ship_by: date | None = Field(default=None, description="Ship date the group commits to")
     note: str = Field(default="", max_length=1000, description="The group's note on changes")
     is_reorder: bool = False
+    shipped_at: datetime | None = time_field()
+    tracking: str = Field(default="", max_length=80, description="Carrier and tracking number")
     updated_at: datetime = created_at_field()
 
 

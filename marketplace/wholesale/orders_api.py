@@ -21,6 +21,7 @@ from marketplace.wholesale.schemas import (
     LineIn,
     ProposalIn,
     PurchaseOrderPublic,
+    ShipIn,
     SubmitIn,
 )
 from marketplace.wholesale.serialize import purchase_order_public
@@ -211,6 +212,21 @@ def propose(part_id: int, data: ProposalIn, session: SessionDep, settings: Setti
                       changes={c.line_id: (c.quantity, c.unit_price_cents)
                                for c in data.changes},
                       ship_by=data.ship_by, note=data.note)
+    return _part_order(session, part)
+
+
+@router.post(
+    "/purchase-order-parts/{part_id}/ship",
+    summary="Mark an accepted part as shipped (group members)",
+    description=("Once the purchase order is confirmed: the stock the part held is sold. "
+                 "409 before confirmation or when already shipped."),
+    responses=problems(401, 404, 409, 422),
+)
+def ship(part_id: int, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+         data: Annotated[ShipIn | None, Body()] = None) -> PurchaseOrderPublic:
+    part = responses.part_for_group(session=session, actor=user, part_id=part_id)
+    responses.ship(session=session, settings=settings, actor=user, part=part,
+                   tracking=data.tracking if data else "")
     return _part_order(session, part)
 
 

@@ -27,7 +27,8 @@ from marketplace.wholesale.serialize import purchase_order_public
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PART_LABELS = {"pending": N_("Waiting for the group"), "proposed": N_("Changes proposed"),
-               "accepted": N_("Accepted"), "declined": N_("Declined"),
+               "accepted": N_("Accepted"), "shipped": N_("Shipped"),
+               "declined": N_("Declined"),
                "rejected": N_("Changes rejected"), "expired": N_("Not answered in time"),
                "submitted": N_("Sent to the groups"), "confirmed": N_("Confirmed"),
                "cancelled": N_("Cancelled"), "draft": N_("Cart")}
@@ -235,6 +236,9 @@ def respond(part_id: int, request: Request, form: FormDep, session: SessionDep,
             if action == "accept":
                 responses.accept(session=session, settings=settings, actor=user, part=part,
                                  ship_by=_ship_by(values))
+            elif action == "ship":
+                responses.ship(session=session, settings=settings, actor=user, part=part,
+                               tracking=values.get("tracking", ""))
             elif action == "decline":
                 responses.decline(session=session, settings=settings, actor=user, part=part,
                                   note=values.get("note", ""))

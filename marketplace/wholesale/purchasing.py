@@ -169,7 +169,8 @@ def _is_reorder(session: Session, business: Business, group_id: int) -> bool:
     return session.exec(select(PurchaseOrderPart.id).join(
         PurchaseOrder, PurchaseOrder.id == PurchaseOrderPart.purchase_order_id).where(
         PurchaseOrder.business_id == business.id, PurchaseOrderPart.group_id == group_id,
-        PurchaseOrderPart.status == PartStatus.ACCEPTED)).first() is not None
+        col(PurchaseOrderPart.status).in_([PartStatus.ACCEPTED, PartStatus.SHIPPED]))
+    ).first() is not None
 
 
 def owed_on_terms(session: Session, business_id: int) -> int:

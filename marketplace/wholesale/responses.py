@@ -41,6 +41,7 @@ PART_STATUS = Lifecycle(PurchaseOrderPart, "purchase_order_part", {
     PartStatus.PENDING: {PartStatus.ACCEPTED, PartStatus.PROPOSED, PartStatus.DECLINED,
                          PartStatus.EXPIRED},
     PartStatus.PROPOSED: {PartStatus.ACCEPTED, PartStatus.REJECTED},
+    PartStatus.ACCEPTED: {PartStatus.SHIPPED},
 }, refusal=lambda current, to: _("This part was already answered."))
 SETTLED = {PartStatus.ACCEPTED, PartStatus.DECLINED, PartStatus.REJECTED, PartStatus.EXPIRED}
 
@@ -217,6 +218,27 @@ def answer_proposal(*, session: Session, settings: Settings, actor: User,
     order.total_cents += new_subtotal - old_subtotal  # what is owed on terms meanwhile
     session.add(order)
     settle(session, settings, order)
+    return part
+
+
+def ship(*, session: Session, settings: Settings, actor: User, part: PurchaseOrderPart,
+         tracking: str = "") -> PurchaseOrderPart:
+    """The group sent its accepted part: the stock it held is sold (on hand goes down);
+    made-to-order capacity stays booked for its month. Only once the whole purchase order
+    is confirmed (every group has answered)."""
+    access.require_member(session=session, user=actor, group_id=part.group_id)
+    order = session.get(PurchaseOrder, part.purchase_order_id)
+    if order.status != PurchaseOrderStatus.CONFIRMED:
+        raise Conflict(_("Ship once the purchase order is confirmed: other groups have not "
+                         "answered yet."))
+    _move(session, part, PartStatus.SHIPPED, actor, shipped_at=utcnow(),
+          tracking=" ".join(tracking.split())[:80])
+    for line, _product in _lines(session, part):
+        if line.held and not line.capacity_month:
+            stock.sell(session=session, product_id=line.product_id, quantity=line.held)
+        line.held = 0
+        session.add(line)
+    _tell_business(session, settings, order, "purchase_order_answered", part)
     return part
 
 

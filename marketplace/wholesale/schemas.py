@@ -103,6 +103,10 @@ class AcceptIn(BaseModel):
     ship_by: date | None = None
 
 
+class ShipIn(BaseModel):
+    tracking: str = Field(default="", max_length=80, description="Carrier and tracking number")
+
+
 class DeclineIn(BaseModel):
     note: str = Field(min_length=1, max_length=1000, description="Why, for the business")
 
@@ -128,6 +132,8 @@ class POPartPublic(BaseModel):
     ship_by: date | None
     note: str
     is_reorder: bool
+    shipped_at: datetime | None = None
+    tracking: str = ""
     lines: list[POLinePublic]
 
 

@@ -62,7 +62,8 @@ def purchase_order_public(session: Session, order, *, group_id: int | None = Non
     public_parts = [POPartPublic(
         id=p.id, group_id=p.group_id, group_name=names.get(p.group_id, ""), status=p.status,
         subtotal_cents=p.subtotal_cents, respond_by=p.respond_by, ship_by=p.ship_by,
-        note=p.note, is_reorder=p.is_reorder, lines=lines.get(p.id, [])) for p in parts]
+        note=p.note, is_reorder=p.is_reorder, shipped_at=p.shipped_at, tracking=p.tracking,
+        lines=lines.get(p.id, [])) for p in parts]
     if order.status == "draft":  # the cart: lines not split yet
         public_parts = [POPartPublic(
             id=0, group_id=0, group_name="", status="draft",

@@ -305,3 +305,28 @@ def test_order_again_uses_todays_prices_and_minimums(client, session, trade):
     stranger = bearer(client, create_user(session))
     assert client.post(f"/api/v1/purchase-orders/{order['id']}/reorder",
                        headers=stranger).status_code == 404
+
+
+def test_shipping_a_part_sells_the_stock_it_held(client, engine, session, trade):
+    shop = bearer(client, trade["buyer"])
+    stocked, made = trade["pieces"]
+    put_line(client, shop, stocked, 20)
+    put_line(client, shop, made, 10)
+    order = submit(client, shop).json()
+    parts = {p["group_id"]: p["id"] for p in order["parts"]}
+    first = parts[trade["groups"][0].id]
+    leader0 = bearer(client, trade["leaders"][0])
+    client.post(f"/api/v1/purchase-order-parts/{first}/accept", headers=leader0)
+    early = client.post(f"/api/v1/purchase-order-parts/{first}/ship", headers=leader0)
+    assert problem(early, 409)  # the other group has not answered yet
+    client.post(f"/api/v1/purchase-order-parts/{parts[trade['groups'][1].id]}/accept",
+                headers=bearer(client, trade["leaders"][1]))
+    shipped = client.post(f"/api/v1/purchase-order-parts/{first}/ship", headers=leader0,
+                          json={"tracking": "Virak Buntham  VB-123"})
+    assert shipped.status_code == 200, shipped.text
+    assert shipped.json()["parts"][0]["tracking"] == "Virak Buntham VB-123"
+    with Session(engine) as fresh:
+        piece = fresh.get(Product, stocked.id)
+        assert (piece.stock_on_hand, piece.stock_allocated) == (40, 0)
+    assert problem(client.post(f"/api/v1/purchase-order-parts/{first}/ship",
+                               headers=leader0), 409)

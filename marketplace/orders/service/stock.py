@@ -119,14 +119,20 @@ def convert(*, session: Session, order_id: int) -> None:
             continue
         if reservation.capacity_month:
             continue  # capacity stays booked for the month
-        # What can be bought does not change, but the API shows each option's stock
-        cache_tags.touch(session, cache_tags.product(reservation.product_id))
-        table = ProductVariant if reservation.variant_id else Product
-        key = reservation.variant_id or reservation.product_id
-        session.execute(update(table).where(table.id == key).values(
-            stock_on_hand=table.stock_on_hand - reservation.quantity,
-            stock_allocated=table.stock_allocated - reservation.quantity,
-        ).execution_options(synchronize_session=False))
+        sell(session=session, product_id=reservation.product_id,
+             variant_id=reservation.variant_id, quantity=reservation.quantity)
+
+
+def sell(*, session: Session, product_id: int, quantity: int,
+         variant_id: int | None = None) -> None:
+    """Held stock is sold: on hand and allocated both go down (what can be bought does not
+    change, but the API shows each option's stock)."""
+    cache_tags.touch(session, cache_tags.product(product_id))
+    table = ProductVariant if variant_id else Product
+    session.execute(update(table).where(table.id == (variant_id or product_id)).values(
+        stock_on_hand=table.stock_on_hand - quantity,
+        stock_allocated=table.stock_allocated - quantity,
+    ).execution_options(synchronize_session=False))
 
 
 def release(*, session: Session, order_id: int) -> int:
