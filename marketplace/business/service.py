@@ -167,9 +167,10 @@ def decide(*, session: Session, settings: Settings, actor: User, business: Busin
     values = {"rejection_reason": reason.strip() if to == BusinessStatus.REJECTED else None}
     if to == BusinessStatus.VERIFIED:
         values["verified_at"] = business.verified_at or utcnow()
-    if not BUSINESS_STATUS.change(session, business, to, actor=actor, action=decision,
-                                  reason=reason.strip() or None, values=values):
-        raise Conflict(_("Another admin decided on this business meanwhile. Reload the page."))
+    BUSINESS_STATUS.must_change(
+        session, business, to, actor=actor, action=decision, reason=reason.strip() or None,
+        values=values, lost=_("Another admin decided on this business meanwhile. Reload the "
+                              "page."))
     team = list(session.exec(select(User, BusinessMember.role).join(
         BusinessMember, BusinessMember.user_id == User.id).where(
         BusinessMember.business_id == business.id)))

@@ -11,7 +11,7 @@ missing from the map are final. Every status change in the code goes through
    ``:from`` is the status the caller read: of two changes racing from the same status,
    exactly one matches the row;
 3. the loser gets False and nothing is written: the caller decides whether losing is an
-   error (a 409) or a no-op (a replayed webhook, a second worker);
+   error (a 409: ``must_change``) or a no-op (a replayed webhook, a second worker);
 4. the winner's object is refreshed and one audit row is written (actor, from, to, reason,
    data) in the same transaction.
 """
@@ -23,7 +23,7 @@ from sqlalchemy import update
 from sqlmodel import Session, SQLModel
 
 from marketplace import audit
-from marketplace.errors import InvalidTransition
+from marketplace.errors import Conflict, InvalidTransition
 from marketplace.models import User, utcnow
 
 
@@ -94,3 +94,10 @@ class Lifecycle:
                      from_state=current, to_state=to,
                      reason=reason[:1000] if reason else None, data=data)
         return True
+
+    def must_change(self, session: Session, obj: SQLModel, to: str, *, actor: User | None,
+                    lost: str, values: Mapping | None = None, **audit_fields) -> None:
+        """``change`` a person asked for: Conflict with ``lost`` (e.g. "somebody else
+        answered first") when another change of the same row came first."""
+        if not self.change(session, obj, to, actor=actor, values=values, **audit_fields):
+            raise Conflict(lost)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from marketplace import access
 from marketplace.config import Settings
 from marketplace.core.status import Lifecycle
-from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.errors import NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.invoices import service as invoices
 from marketplace.models import (
@@ -40,9 +40,8 @@ QUOTE_STATUS = Lifecycle(Quote, "quote", {
 
 
 def _move(session: Session, quote: Quote, to: QuoteStatus, actor: User, **values) -> None:
-    QUOTE_STATUS.check(quote.status, to)
-    if not QUOTE_STATUS.change(session, quote, to, actor=actor, values=values or None):
-        raise Conflict(_("This quote was already answered or accepted."))
+    QUOTE_STATUS.must_change(session, quote, to, actor=actor, values=values or None,
+                             lost=_("This quote was already answered or accepted."))
 
 
 def ask(*, session: Session, settings: Settings, actor: User, product_id: int, quantity: int,

@@ -72,10 +72,8 @@ def _give_back(session: Session, part: PurchaseOrderPart) -> None:
 
 def _move(session: Session, part: PurchaseOrderPart, to: PartStatus, actor: User | None,
           **values) -> None:
-    """One move of the part, or Conflict when another answer came first."""
-    PART_STATUS.check(part.status, to)
-    if not PART_STATUS.change(session, part, to, actor=actor, values=values or None):
-        raise Conflict(_("Somebody else answered this part first. Reload the page."))
+    PART_STATUS.must_change(session, part, to, actor=actor, values=values or None,
+                            lost=_("Somebody else answered this part first. Reload the page."))
 
 
 def settle(session: Session, settings: Settings, order: PurchaseOrder) -> None:
