@@ -6,12 +6,9 @@ leaks nothing. Every change is audited; the owner is emailed about decisions.
 """
 
 import re
-import secrets
-from datetime import timedelta
 
 from babel import Locale
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit, geo
@@ -19,10 +16,10 @@ from marketplace.access import business_membership, require_business_member
 from marketplace.auth.service.roles import grant_role, has_role
 from marketplace.business.schemas import BusinessApply, TermsIn
 from marketplace.config import Settings
-from marketplace.core import phones, security
+from marketplace.core import invitations, phones
 from marketplace.core.status import Lifecycle
-from marketplace.core.text import slugify
-from marketplace.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
+from marketplace.core.text import unique_slug
+from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.media import documents
 from marketplace.models import (
@@ -49,7 +46,7 @@ BUSINESS_STATUS = Lifecycle(Business, "business", {
 })
 DECISIONS = {"verify": BusinessStatus.VERIFIED, "reject": BusinessStatus.REJECTED,
              "suspend": BusinessStatus.SUSPENDED, "reinstate": BusinessStatus.VERIFIED}
-INVITATION_DAYS = 14
+INVITATION_DAYS = invitations.DAYS  # the pages say it
 COUNTRIES = frozenset(code for code in Locale("en").territories
                       if len(code) == 2 and code not in {"ZZ", "EU", "EZ", "UN", "QO"})
 MAX_DOCUMENTS = 10
@@ -102,12 +99,8 @@ def _checked_fields(data: BusinessApply) -> dict:
 
 
 def _unique_slug(session: Session, name: str) -> str:
-    base = slugify(name, "business")
-    slug, n = base, 1
-    while session.exec(select(Business.id).where(Business.slug == slug)).first():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return unique_slug(name, "business", lambda slug: session.exec(
+        select(Business.id).where(Business.slug == slug)).first() is not None)
 
 
 def apply(*, session: Session, actor: User, data: BusinessApply) -> Business:
@@ -249,29 +242,24 @@ def invite(*, session: Session, settings: Settings, actor: User, business: Busin
            email: str, role: BusinessRole = BusinessRole.BUYER) -> BusinessInvitation:
     """The owner emails an invitation to buy for the business."""
     require_business_member(session=session, user=actor, business_id=business.id, owner=True)
-    raw = secrets.token_urlsafe(32)
-    invitation = BusinessInvitation(
-        business_id=business.id, email=email.strip().lower(), role=role,
-        token_hash=security.digest(raw), invited_by_id=actor.id,
-        expires_at=utcnow() + timedelta(days=INVITATION_DAYS))
+    invitation, raw = invitations.new(BusinessInvitation, email=email,
+                                      business_id=business.id, role=role,
+                                      invited_by_id=actor.id)
     session.add(invitation)
     audit.record(session=session, actor=actor, entity_type="business", entity_id=business.id,
                  action="member_invited", data={"email": invitation.email, "role": role})
     queue_email(session=session, to=invitation.email, template="business_invitation",
-                context={"business": business, "inviter": actor, "days": INVITATION_DAYS,
+                context={"business": business, "inviter": actor, "days": invitations.DAYS,
                          "url": f"{settings.base_url}/business/invitations/{raw}"},
                 locale=actor.locale)
     return invitation
 
 
 def invitation_for(*, session: Session, token: str) -> BusinessInvitation:
-    invitation = session.exec(select(BusinessInvitation).where(
-        BusinessInvitation.token_hash == security.digest(token))).first()
+    invitation = invitations.find(session, BusinessInvitation, token)
     if invitation is None:  # a mistyped link: nothing to say it ever existed
         raise NotFound(_("No such invitation. Check the link in the email."))
-    if invitation.accepted_at or invitation.expires_at < utcnow():
-        raise Gone(_("This invitation has expired or was already used."))
-    return invitation
+    return invitations.usable(invitation)
 
 
 def accept_invitation(*, session: Session, actor: User, token: str) -> Business:
@@ -284,18 +272,12 @@ def accept_invitation(*, session: Session, actor: User, token: str) -> Business:
         raise Conflict(_("You already belong to another business."))
     business = session.get(Business, invitation.business_id)
     if current is None:
-        session.add(BusinessMember(business_id=business.id, user_id=actor.id,
-                                   role=invitation.role))
-        try:
-            with session.begin_nested():
-                session.flush()
-        except IntegrityError:  # accepted twice at once
-            pass
+        invitations.join_once(session, BusinessMember(business_id=business.id,
+                                                      user_id=actor.id, role=invitation.role))
     if business.status == BusinessStatus.VERIFIED and not has_role(
             session=session, user=actor, role=Role.BUSINESS_BUYER):
         grant_role(session=session, actor=None, user=actor, role=Role.BUSINESS_BUYER)
-    invitation.accepted_at = utcnow()
-    session.add(invitation)
+    invitations.accepted(session, invitation)
     audit.record(session=session, actor=actor, entity_type="business", entity_id=business.id,
                  action="member_joined", to_state=invitation.role)
     return business

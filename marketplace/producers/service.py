@@ -4,19 +4,16 @@ Authorization lives here: every function that changes a group takes the actor an
 membership (or the admin role) itself, so a route that forgets a check still leaks nothing.
 """
 
-import secrets
-from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marketplace import audit, geo
 from marketplace.access import get_group, membership, require_member
 from marketplace.auth.service.roles import grant_role, has_role
 from marketplace.config import Settings
-from marketplace.core import cache_tags, phones, security
+from marketplace.core import cache_tags, invitations, phones
 from marketplace.core.status import Lifecycle
-from marketplace.core.text import slugify
+from marketplace.core.text import unique_slug
 from marketplace.errors import (
     Conflict,
     Forbidden,
@@ -46,7 +43,7 @@ GROUP_STATUS = Lifecycle(ProducerGroup, "producer_group", {
     GroupStatus.VERIFIED: {GroupStatus.SUSPENDED},
     GroupStatus.SUSPENDED: {GroupStatus.VERIFIED},
 })
-INVITATION_DAYS = 14
+INVITATION_DAYS = invitations.DAYS  # the pages say it
 
 
 def normalize_phone(raw: str) -> str:
@@ -66,12 +63,8 @@ def _require_admin(session: Session, actor: User | None) -> None:
 
 
 def _unique_slug(session: Session, name: str) -> str:
-    base = slugify(name, "group")
-    slug, n = base, 1
-    while session.exec(select(ProducerGroup.id).where(ProducerGroup.slug == slug)).first():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return unique_slug(name, "group", lambda slug: session.exec(
+        select(ProducerGroup.id).where(ProducerGroup.slug == slug)).first() is not None)
 
 
 def viewable_group(*, session: Session, actor: User | None,
@@ -209,27 +202,22 @@ def invite(*, session: Session, settings: Settings, actor: User, group: Producer
            email: str, role: GroupRole = GroupRole.MEMBER) -> GroupInvitation:
     """Email an invitation to join the group (the leader only)."""
     require_member(session=session, user=actor, group_id=group.id, leader=True)
-    raw = secrets.token_urlsafe(32)
-    invitation = GroupInvitation(
-        group_id=group.id, email=email.strip().lower(), role=role,
-        token_hash=security.digest(raw), invited_by_id=actor.id,
-        expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
-    )
+    invitation, raw = invitations.new(GroupInvitation, email=email, group_id=group.id,
+                                      role=role, invited_by_id=actor.id)
     session.add(invitation)
     queue_email(session=session, to=invitation.email, template="group_invitation",
                 context={"group": group, "inviter": actor,
                          "url": f"{settings.base_url}/invitations/{raw}",
-                         "days": INVITATION_DAYS},
+                         "days": invitations.DAYS},
                 locale=actor.locale)
     return invitation
 
 
 def invitation_for(*, session: Session, token: str) -> GroupInvitation:
-    invitation = session.exec(select(GroupInvitation).where(
-        GroupInvitation.token_hash == security.digest(token))).first()
-    if invitation is None or invitation.accepted_at or invitation.expires_at < utcnow():
+    invitation = invitations.find(session, GroupInvitation, token)
+    if invitation is None:
         raise Gone(_("This invitation has expired or was already used."))
-    return invitation
+    return invitations.usable(invitation)
 
 
 def accept_invitation(*, session: Session, actor: User, token: str) -> ProducerGroup:
@@ -239,16 +227,11 @@ def accept_invitation(*, session: Session, actor: User, token: str) -> ProducerG
         raise Forbidden(_("This invitation was sent to another email address."))
     group = get_group(session=session, group_id=invitation.group_id)
     if membership(session=session, user=actor, group_id=group.id) is None:
-        session.add(GroupMembership(group_id=group.id, user_id=actor.id, role=invitation.role))
-        try:
-            with session.begin_nested():
-                session.flush()
-        except IntegrityError:  # accepted twice at once
-            pass
+        invitations.join_once(session, GroupMembership(group_id=group.id, user_id=actor.id,
+                                                       role=invitation.role))
     if not has_role(session=session, user=actor, role=Role.PRODUCER):
         grant_role(session=session, actor=None, user=actor, role=Role.PRODUCER)
-    invitation.accepted_at = utcnow()
-    session.add(invitation)
+    invitations.accepted(session, invitation)
     audit.record(session=session, actor=actor, entity_type="producer_group", entity_id=group.id,
                  action="member_joined", to_state=invitation.role)
     return group
