@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from marketplace import access
+from marketplace.auth.service.roles import has_role
 from marketplace.config import Settings
 from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, Forbidden, InsufficientStock, NotFound, ValidationFailed
@@ -32,6 +33,7 @@ from marketplace.models import (
     PurchaseOrderLine,
     PurchaseOrderPart,
     PurchaseOrderStatus,
+    Role,
     StockMode,
     User,
     utcnow,
@@ -300,13 +302,11 @@ def _tell_groups(session: Session, settings: Settings, order: PurchaseOrder,
 
 def viewable(*, session: Session, actor: User | None, order_id: int) -> PurchaseOrder:
     """A submitted purchase order for the business's members and admins."""
-    from marketplace.auth.service.roles import has_role
-
     order = session.get(PurchaseOrder, order_id)
     member = access.business_membership(session=session, user=actor)
     if order is None or order.status == PurchaseOrderStatus.DRAFT or not (
             (member is not None and member.business_id == order.business_id)
-            or has_role(session=session, user=actor, role="admin")):
+            or has_role(session=session, user=actor, role=Role.ADMIN)):
         raise NotFound(_("No such purchase order."))
     return order
 

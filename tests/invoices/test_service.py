@@ -132,6 +132,7 @@ def test_confirmed_order_on_terms_is_invoiced_paid_and_the_ledger_is_right(
     assert paid["status"] == "paid" and paid["outstanding_cents"] == 0
     with Session(engine) as fresh:
         assert ledger.balance(session=fresh, account=service.receivable_account(shop.id)) == 0
+        assert service.owed(fresh, shop.id) == 0
         assert ledger.balance(session=fresh, account=service.credit_account(shop.id)) == 1_000
         assert ledger.unbalanced_transactions(session=fresh) == []
         assert ledger.group_payable(session=fresh, group_id=groups[0].id) == 33_120
@@ -139,8 +140,10 @@ def test_confirmed_order_on_terms_is_invoiced_paid_and_the_ledger_is_right(
 
 def test_credit_note_corrects_an_invoice_and_never_exceeds_what_is_due(client, session,
                                                                       engine):
-    _shop, headers, groups = _confirmed_order_on_terms(client, session, engine)
+    shop, headers, groups = _confirmed_order_on_terms(client, session, engine)
     invoice = client.get("/api/v1/invoices", headers=headers).json()[0]
+    with Session(engine) as fresh:
+        assert service.owed(fresh, shop.id) == 54_000
     admin = bearer(client, create_user(session, role=["admin"]))
     url = f"/api/v1/invoices/{invoice['id']}/credit-notes"
     too_much = client.post(url, headers={**admin, "Idempotency-Key": "cn-0"},
@@ -154,6 +157,7 @@ def test_credit_note_corrects_an_invoice_and_never_exceeds_what_is_due(client, s
     assert client.get(f"/api/v1/invoices/{invoice['id']}", headers=headers).json()[
         "outstanding_cents"] == 48_600
     with Session(engine) as fresh:
+        assert service.owed(fresh, shop.id) == 48_600
         total_payable = sum(ledger.group_payable(session=fresh, group_id=g.id) for g in groups)
         assert total_payable == (54_000 - 5_400) - (4_320 - 432)
         assert ledger.unbalanced_transactions(session=fresh) == []
