@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from marketplace.models import AuditEvent, Business, BusinessMember
 from tests.factories import create_user, png_bytes
 from tests.helpers import delivered_mail, link_in
-from tests.helpers.api import token_for
+from tests.helpers.api import bearer, fields
 
 APPLY = {
     "legal_name": "Mekong Craft House Co., Ltd.", "legal_name_km": "ក្រុមហ៊ុន មេគង្គ ក្រាហ្វ",
@@ -20,13 +20,6 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pa
        b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 
 
-def bearer(client, user) -> dict:
-    return {"Authorization": f"Bearer {token_for(client, user.email)}"}
-
-
-def fields(response) -> dict:
-    assert response.headers["content-type"] == "application/problem+json", response.text
-    return {e["field"]: e["message"] for e in response.json()["errors"]}
 
 
 def test_apply_normalises_tax_id_and_phone_and_refuses_bad_details(client, session):

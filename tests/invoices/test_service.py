@@ -22,11 +22,7 @@ from marketplace.wholesale.schemas import OfferIn, TierIn
 from marketplace.wholesale.terms import set_offer
 from tests.factories import create_business, create_group, create_product, create_user
 from tests.helpers import delivered_mail
-from tests.helpers.api import token_for
-
-
-def bearer(client, user) -> dict:
-    return {"Authorization": f"Bearer {token_for(client, user.email)}"}
+from tests.helpers.api import bearer
 
 
 def test_fifty_invoices_issued_at_once_get_fifty_consecutive_numbers(engine, settings,

@@ -27,11 +27,7 @@ from tests.factories import (
     create_user,
 )
 from tests.helpers import delivered_mail
-from tests.helpers.api import order_body, token_for
-
-
-def bearer(client, user) -> dict:
-    return {"Authorization": f"Bearer {token_for(client, user.email)}"}
+from tests.helpers.api import bearer, order_body
 
 
 def problem(response, status: int) -> dict:

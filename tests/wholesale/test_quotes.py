@@ -8,11 +8,7 @@ from sqlmodel import Session, select
 from marketplace.models import Invoice, PurchaseOrder, Quote, User
 from tests.factories import create_business, create_group, create_product, create_user
 from tests.helpers import delivered_mail
-from tests.helpers.api import token_for
-
-
-def bearer(client, user) -> dict:
-    return {"Authorization": f"Bearer {token_for(client, user.email)}"}
+from tests.helpers.api import bearer
 
 
 def test_a_quote_becomes_exactly_one_purchase_order(client, session, engine, settings):

@@ -15,15 +15,12 @@ from tests.factories import (
     create_product,
     create_user,
 )
-from tests.helpers.api import token_for
+from tests.helpers.api import bearer
 
 OFFER = {"min_quantity": 10, "case_pack": 5, "tiers": [
     {"min_quantity": 10, "unit_price_cents": 1800}, {"min_quantity": 50,
                                                      "unit_price_cents": 1500}]}
 
-
-def bearer(client, user) -> dict:
-    return {"Authorization": f"Bearer {token_for(client, user.email)}"}
 
 
 def errors_of(response) -> dict:
