@@ -15,8 +15,14 @@ from marketplace.business import api as business_api
 from marketplace.business import service
 from marketplace.business.schemas import BusinessApply, InvitationIn, TermsIn
 from marketplace.core.deps import PrivateFilesDep, SettingsDep
-from marketplace.core.forms import FormDep, field_errors, form_values, options, parse_form
-from marketplace.core.money import NotAnAmount, parse_dollars
+from marketplace.core.forms import (
+    FormDep,
+    dollars,
+    field_errors,
+    form_values,
+    options,
+    parse_form,
+)
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import Conflict, Gone, ValidationFailed
@@ -279,10 +285,7 @@ def terms(business_id: int, request: Request, form: FormDep, session: SessionDep
     try:
         days = values.get("payment_terms_days", "")
         days = int(days) if days.isdigit() else (-1 if days else None)  # -1: refused
-        try:
-            limit = parse_dollars(values.get("credit_limit") or "0")
-        except NotAnAmount as exc:
-            raise ValidationFailed({"credit_limit": _("Enter an amount in dollars.")}) from exc
+        limit = dollars(values, "credit_limit", default=0)
         service.set_terms(session=session, actor=admin, business=business, data=parse_form(
             TermsIn, {"payment_terms_days": days, "credit_limit_cents": limit}))
     except (ValidationFailed, Conflict) as exc:

@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from marketplace.core.money import NotAnAmount, parse_dollars
 from marketplace.errors import ValidationFailed
 from marketplace.i18n import gettext as _
 
@@ -89,3 +90,15 @@ def text_of(form, name: str) -> str:
 def options(labels: dict[str, str]) -> list[tuple[str, str]]:
     """(value, translated label) pairs for a select."""
     return [(value, _(label)) for value, label in labels.items()]
+
+
+def dollars(values: dict, name: str, default: int | None = None) -> int:
+    """The field ``name`` as typed in dollars ("18.50", "$1,200"), in cents; ``default`` when
+    it is left empty and a default is given; else ValidationFailed naming the field."""
+    text = (values.get(name) or "").strip()
+    if not text and default is not None:
+        return default
+    try:
+        return parse_dollars(text)
+    except NotAnAmount as exc:
+        raise ValidationFailed({name: _("Enter an amount in dollars, e.g. 18.50.")}) from exc

@@ -11,8 +11,7 @@ from sqlmodel import select
 
 from marketplace.auth.deps import AdminUser, CurrentUser
 from marketplace.core.deps import SettingsDep
-from marketplace.core.forms import FormDep, field_errors, form_values
-from marketplace.core.money import NotAnAmount, parse_dollars
+from marketplace.core.forms import FormDep, dollars, field_errors, form_values
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict, ValidationFailed
@@ -84,13 +83,6 @@ def admin_detail(invoice_id: int, request: Request, session: SessionDep, admin: 
     return _detail(request, session, admin, invoice, admin=True)
 
 
-def _cents(values: dict, name: str) -> int:
-    try:
-        return parse_dollars(values.get(name) or "")
-    except NotAnAmount as exc:
-        raise ValidationFailed({name: _("Enter an amount in dollars, e.g. 18.50.")}) from exc
-
-
 @router.post("/admin/invoices/{invoice_id}/payments")
 def record_payment(invoice_id: int, request: Request, form: FormDep, session: SessionDep,
                    admin: AdminUser):
@@ -104,7 +96,7 @@ def record_payment(invoice_id: int, request: Request, form: FormDep, session: Se
         with all_or_nothing(session):
             payment = service.record_payment(
                 session=session, actor=admin, invoice=invoice,
-                amount_cents=_cents(values, "amount"), received_on=received,
+                amount_cents=dollars(values, "amount"), received_on=received,
                 bank_reference=values.get("bank_reference", ""))
     except ValidationFailed as exc:
         return _detail(request, session, admin, invoice, admin=True, form=values,
@@ -127,7 +119,7 @@ def credit_note(invoice_id: int, request: Request, form: FormDep, session: Sessi
     try:
         with all_or_nothing(session):
             note = service.credit_note(session=session, settings=settings, actor=admin,
-                                       invoice=invoice, amount_cents=_cents(values, "credit"),
+                                       invoice=invoice, amount_cents=dollars(values, "credit"),
                                        reason=values.get("reason", ""),
                                        idempotency_key=values.get("credit_key")
                                        or secrets.token_urlsafe(16))

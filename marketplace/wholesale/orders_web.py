@@ -14,8 +14,7 @@ from starlette.datastructures import UploadFile
 from marketplace import access
 from marketplace.auth.deps import CurrentUser
 from marketplace.core.deps import SettingsDep
-from marketplace.core.forms import FormDep, field_errors, form_values
-from marketplace.core.money import NotAnAmount, parse_dollars
+from marketplace.core.forms import FormDep, dollars, field_errors, form_values
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict, ValidationFailed
@@ -208,11 +207,10 @@ def _changes(values: dict, lines) -> dict[int, tuple[int, int]]:
     changes, errors = {}, {}
     for line in lines:
         quantity = (values.get(f"quantity_{line.id}") or "").strip()
-        price = (values.get(f"price_{line.id}") or "").strip()
         try:
-            cents = parse_dollars(price) if price else line.unit_price_cents
-        except NotAnAmount:
-            errors[f"price_{line.id}"] = _("Enter an amount in dollars, e.g. 18.50.")
+            cents = dollars(values, f"price_{line.id}", default=line.unit_price_cents)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
             continue
         if quantity and not quantity.isdigit():
             errors[f"quantity_{line.id}"] = _("Enter a whole number.")

@@ -8,8 +8,7 @@ from fastapi.responses import RedirectResponse
 from marketplace import access
 from marketplace.auth.deps import CurrentUser
 from marketplace.core.deps import SettingsDep
-from marketplace.core.forms import FormDep, field_errors, form_values
-from marketplace.core.money import NotAnAmount, parse_dollars
+from marketplace.core.forms import FormDep, dollars, field_errors, form_values
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict, ValidationFailed
@@ -117,13 +116,8 @@ def respond(quote_id: int, request: Request, form: FormDep, session: SessionDep,
                 quotes.decline(session=session, settings=settings, actor=user, quote=quote,
                                note=values.get("answer", ""))
             else:
-                try:
-                    price = parse_dollars(values.get("price") or "")
-                except NotAnAmount as exc:
-                    raise ValidationFailed({"price": _(
-                        "Enter an amount in dollars, e.g. 18.50.")}) from exc
                 quotes.answer(session=session, settings=settings, actor=user, quote=quote,
-                              unit_price_cents=price,
+                              unit_price_cents=dollars(values, "price"),
                               lead_time_days=_whole(values, "lead_time_days"),
                               note=values.get("answer", ""))
     except ValidationFailed as exc:

@@ -11,8 +11,14 @@ from marketplace import access
 from marketplace.auth.deps import CurrentUser
 from marketplace.catalog.forms import CRAFT_LABELS
 from marketplace.catalog.service import editable_product
-from marketplace.core.forms import FormDep, field_errors, form_values, options, parse_form
-from marketplace.core.money import NotAnAmount, parse_dollars
+from marketplace.core.forms import (
+    FormDep,
+    dollars,
+    field_errors,
+    form_values,
+    options,
+    parse_form,
+)
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep
 from marketplace.errors import ValidationFailed
@@ -32,13 +38,14 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 def _dollars(values: dict, name: str, errors: dict, *, required: bool = True) -> int | None:
-    text = (values.get(name) or "").strip()
-    if not text and not required:
+    """The amount typed in ``name``, or None (empty and not required, or wrong: the message
+    goes into ``errors`` so that every field is checked)."""
+    if not required and not (values.get(name) or "").strip():
         return None
     try:
-        return parse_dollars(text)
-    except NotAnAmount:
-        errors[name] = _("Enter an amount in dollars, e.g. 18.50.")
+        return dollars(values, name)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
         return None
 
 
