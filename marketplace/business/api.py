@@ -217,13 +217,4 @@ def download_document(business: OwnBusiness, document_id: int, session: SessionD
                       files: PrivateFilesDep, user: CurrentUser) -> Response:
     document = service.document(session=session, actor=user, business=business,
                                 document_id=document_id)
-    return attachment(files, document)
-
-
-def attachment(files: documents.PrivateFiles, document) -> Response:
-    """The document's bytes as a download that a browser never renders in our origin."""
-    name = f"document-{document.id}.{document.storage_key.rsplit('.', 1)[-1]}"
-    return Response(files.read(document.storage_key), media_type=document.content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "X-Content-Type-Options": "nosniff",
-                             "Cache-Control": "private, no-store"})
+    return files.download(document)

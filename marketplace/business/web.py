@@ -11,7 +11,6 @@ from starlette.datastructures import UploadFile
 
 from marketplace import access, audit, geo
 from marketplace.auth.deps import AdminUser, CurrentUser, OptionalUser
-from marketplace.business import api as business_api
 from marketplace.business import service
 from marketplace.business.schemas import BusinessApply, InvitationIn, TermsIn
 from marketplace.core.deps import PrivateFilesDep, SettingsDep
@@ -186,7 +185,7 @@ def download(business_id: int, document_id: int, session: SessionDep, files: Pri
     business = service.viewable(session=session, actor=user, business_id=business_id)
     found = service.document(session=session, actor=user, business=business,
                              document_id=document_id)
-    return business_api.attachment(files, found)
+    return files.download(found)
 
 
 # -- invitations ------------------------------------------------------------------------------
