@@ -249,6 +249,9 @@ def worker(
         if done.refunds or done.payments:
             console.print(f"Reconciled {done.refunds} refund(s) and {done.payments} "
                           "payment attempt(s) with Stripe.")
+        if done.wholesale_charges:
+            console.print(f"Settled {done.wholesale_charges} wholesale card payment(s) "
+                          "with Stripe.")
         if done.expired:
             console.print(f"Released the stock of {done.expired} unpaid order(s).")
         if done.emails:

@@ -13,6 +13,7 @@ from marketplace.invoices.web import router as invoices_router
 from marketplace.orders.web import router as orders_router
 from marketplace.producers.web import router as producers_router
 from marketplace.wholesale.orders_web import router as purchase_orders_router
+from marketplace.wholesale.pay_web import router as wholesale_pay_router
 from marketplace.wholesale.quotes_web import router as quotes_router
 from marketplace.wholesale.web import router as wholesale_router
 
@@ -23,6 +24,7 @@ for _router in (
     business_router,
     wholesale_router,
     purchase_orders_router,
+    wholesale_pay_router,
     invoices_router,
     quotes_router,
     catalog_router,

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.servers",
     "tests.fixtures.stripe",
     "tests.fixtures.browser",
+    "tests.fixtures.wholesale",
 ]

@@ -15,7 +15,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 LANG_COOKIE = "lang"
 
 
-PAY_PAGE = re.compile(r"^/orders/[^/]+/pay$")  # the one page that loads Stripe.js
+PAY_PAGE = re.compile(r"^/(orders/[^/]+|business/purchase-orders/[0-9]+)/pay$")  # card pages: Stripe.js
 
 
 def _csp(path: str, payment_sources: dict[str, tuple[str, ...]] | None = None) -> str:

@@ -7,6 +7,12 @@ right whether the buyer paid by card or by transfer:
     issue      receivable:<business> -T   producer:<group> +(lines - commission)   commission +C
     credit     the reverse of the part credited, split across groups in proportion
     transfer   bank -A   receivable:<business> +applied   credit:<business> +(A - applied)
+    card       (wholesale.charges) buyer -A   credit:<business> +A   card_fees +F  commission -F
+    applied    credit:<business> -N   receivable:<business> +N
+
+Money that arrives before there is anything to pay (a made-to-order deposit by card, an
+overpaid transfer) is the business's credit; each newly issued invoice takes what credit
+there is (``apply_credit``), the purchase order's own card deposits first.
 """
 
 from datetime import date, timedelta
@@ -24,18 +30,22 @@ from marketplace.i18n import gettext as _
 from marketplace.invoices import pdf
 from marketplace.models import (
     Business,
+    ChargeStatus,
     Invoice,
     InvoiceCounter,
     InvoiceKind,
     InvoiceLine,
     InvoicePayment,
     InvoiceStatus,
+    PaymentKind,
+    PaymentMethod,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderPart,
     Role,
     User,
+    WholesaleCharge,
     utcnow,
 )
 from marketplace.payments import khqr, ledger
@@ -73,7 +83,8 @@ def next_sequence(session: Session, year: int) -> int:
 
 def _new_invoice(session: Session, settings: Settings, business: Business, *, kind: str,
                  total: int, reference: str = "", order_id: int | None = None,
-                 corrects_id: int | None = None, note: str = "") -> Invoice:
+                 corrects_id: int | None = None, note: str = "",
+                 terms_days: int = 0) -> Invoice:
     today = utcnow().date()
     sequence = next_sequence(session, today.year)
     prefix = "INV" if kind == InvoiceKind.INVOICE else "CN"
@@ -86,7 +97,7 @@ def _new_invoice(session: Session, settings: Settings, business: Business, *, ki
         corrects_id=corrects_id, buyer_name=business.legal_name,
         buyer_name_km=business.legal_name_km, buyer_tax_id=business.tax_id,
         buyer_address=address[:400], buyer_reference=reference, issued_on=today,
-        due_on=today + timedelta(days=business.payment_terms_days or 0)
+        due_on=today + timedelta(days=terms_days)
         if kind == InvoiceKind.INVOICE else None,
         total_cents=total, khr_per_usd=settings.khr_per_usd, note=note,
         status=InvoiceStatus.OPEN if kind == InvoiceKind.INVOICE else InvoiceStatus.PAID)
@@ -97,8 +108,10 @@ def _new_invoice(session: Session, settings: Settings, business: Business, *, ki
 
 def issue_for_order(*, session: Session, settings: Settings,
                     order: PurchaseOrder) -> Invoice:
-    """The invoice of a confirmed purchase order on terms: its accepted lines, due after
-    the business's terms; the ledger owes each group its lines less the commission."""
+    """The invoice of a confirmed purchase order: its accepted lines, due after the
+    business's terms (on issue when it pays by card); the ledger owes each group its lines
+    less the commission. Card deposits already paid, then any other credit of the
+    business, pay it at once. The caller holds the business's row lock."""
     business = session.get(Business, order.business_id)
     rows = session.exec(select(PurchaseOrderLine, Product, PurchaseOrderPart).join(
         Product, Product.id == PurchaseOrderLine.product_id).join(
@@ -108,7 +121,9 @@ def issue_for_order(*, session: Session, settings: Settings,
     total = sum(line.quantity * line.unit_price_cents for line, _p, _part in rows)
     invoice = _new_invoice(session, settings, business, kind=InvoiceKind.INVOICE, total=total,
                            reference=order.reference or order.number or "",
-                           order_id=order.id)
+                           order_id=order.id,
+                           terms_days=business.payment_terms_days or 0
+                           if order.payment_method == PaymentMethod.INVOICE else 0)
     payable: dict[int, int] = {}
     commission = 0
     for line, product, part in rows:
@@ -127,7 +142,57 @@ def issue_for_order(*, session: Session, settings: Settings,
     audit.record(session=session, actor=None, entity_type="invoice", entity_id=invoice.id,
                  action="issued", to_state=InvoiceStatus.OPEN,
                  data={"number": invoice.number, "total_cents": total, "order": order.number})
+    deposits = session.exec(select(WholesaleCharge).where(
+        WholesaleCharge.purchase_order_id == order.id,
+        WholesaleCharge.status == ChargeStatus.SUCCEEDED,
+        col(WholesaleCharge.invoice_id).is_(None)).order_by(WholesaleCharge.id)).all()
+    for charge in deposits:
+        apply_credit(session, invoice, limit=charge.amount_cents, kind=PaymentKind.CARD,
+                     reference=charge.intent_id or f"CHARGE-{charge.id}")
+        charge.invoice_id = invoice.id
+        session.add(charge)
+    apply_credit(session, invoice, kind=PaymentKind.CREDIT, reference=f"CREDIT {invoice.number}")
     return invoice
+
+
+def credit_balance(session: Session, business_id: int) -> int:
+    """What the marketplace holds for the business (overpayments, unapplied deposits)."""
+    return ledger.balance(session=session, account=credit_account(business_id))
+
+
+def apply_credit(session: Session, invoice: Invoice, *, kind: PaymentKind, reference: str,
+                 limit: int | None = None) -> InvoicePayment | None:
+    """Pay ``invoice`` from the business's credit: as much as there is, as is due, and (when
+    given) as ``limit``. Recorded as a payment of ``kind`` under ``reference`` (the card
+    payment's intent, or the invoice's own credit line). The caller holds the business's
+    row lock, so two invoices never spend the same credit."""
+    amount = min(credit_balance(session, invoice.business_id), outstanding(session, invoice))
+    if limit is not None:
+        amount = min(amount, limit)
+    if amount <= 0:
+        return None
+    payment = InvoicePayment(invoice_id=invoice.id, amount_cents=amount, applied_cents=amount,
+                             received_on=utcnow().date(), bank_reference=reference[:60],
+                             kind=kind)
+    session.add(payment)
+    session.flush()
+    ledger.post(session=session, kind="applied", entries=[
+        (credit_account(invoice.business_id), None, -amount),
+        (receivable_account(invoice.business_id), None, amount)],
+        description=f"{kind} {reference} applied to {invoice.number}")
+    if outstanding(session, invoice) == 0:
+        invoice.status = InvoiceStatus.PAID
+        session.add(invoice)
+    audit.record(session=session, actor=None, entity_type="invoice", entity_id=invoice.id,
+                 action="payment_applied", data={"amount_cents": amount, "kind": str(kind),
+                                                 "reference": reference[:60]})
+    return payment
+
+
+def for_order(session: Session, order_id: int) -> Invoice | None:
+    """The invoice of a purchase order, once it is confirmed."""
+    return session.exec(select(Invoice).where(
+        Invoice.purchase_order_id == order_id, Invoice.kind == InvoiceKind.INVOICE)).first()
 
 
 def _require_admin(session: Session, actor: User | None) -> None:

@@ -43,6 +43,7 @@ from marketplace.models.invoicing import (
     InvoiceLine,
     InvoicePayment,
     InvoiceStatus,
+    PaymentKind,
 )
 from marketplace.models.orders import (
     CapacityBooking,
@@ -76,6 +77,8 @@ from marketplace.models.producer import (
     ProducerGroup,
 )
 from marketplace.models.purchasing import (
+    ChargePurpose,
+    ChargeStatus,
     PartStatus,
     PaymentMethod,
     PurchaseOrder,
@@ -84,6 +87,7 @@ from marketplace.models.purchasing import (
     PurchaseOrderStatus,
     Quote,
     QuoteStatus,
+    WholesaleCharge,
 )
 from marketplace.models.user import ApiToken, LoginAttempt, Role, User, UserRole, UserSession
 from marketplace.models.wholesale import GroupWholesaleTerms, WholesaleOffer, WholesaleTier
@@ -98,6 +102,10 @@ __all__ = [
     "InvoicePayment",
     "InvoiceStatus",
     "PartStatus",
+    "PaymentKind",
+    "ChargePurpose",
+    "ChargeStatus",
+    "WholesaleCharge",
     "PaymentMethod",
     "PurchaseOrder",
     "PurchaseOrderLine",

@@ -83,9 +83,16 @@ class InvoiceLine(SQLModel, table=True):
     total_cents: int
 
 
+class PaymentKind(StrEnum):
+    TRANSFER = "transfer"  # a bank transfer an admin recorded
+    CARD = "card"  # a card payment (a deposit, or the balance) through Stripe
+    CREDIT = "credit"  # the business's credit (an earlier overpayment) applied at issue
+
+
 class InvoicePayment(SQLModel, table=True):
-    """A bank transfer an admin recorded. A bank reference is recorded once, whichever
-    invoice it was for; what exceeds the amount due is held as the business's credit."""
+    """Money applied to an invoice: a bank transfer an admin recorded, a card payment, or
+    the business's credit. A reference (the bank's, or the PaymentIntent's) is recorded
+    once, whichever invoice it was for; what exceeds the amount due is held as credit."""
 
     __tablename__ = "invoice_payment"
     __table_args__ = (UniqueConstraint("bank_reference"),
@@ -97,6 +104,8 @@ class InvoicePayment(SQLModel, table=True):
     applied_cents: int = Field(description="The part that paid the invoice; the rest is credit")
     received_on: date
     bank_reference: str = Field(max_length=60)
+    kind: str = Field(default=PaymentKind.TRANSFER, max_length=12,
+                      sa_column_kwargs={"server_default": PaymentKind.TRANSFER.value})
     recorded_by_id: int | None = Field(default=None, foreign_key="user.id",
                                        ondelete="SET NULL")
     created_at: datetime = created_at_field()

@@ -77,6 +77,9 @@ class PurchaseOrderPart(SQLModel, table=True):
     ship_by: date | None = Field(default=None, description="Ship date the group commits to")
     note: str = Field(default="", max_length=1000, description="The group's note on changes")
     is_reorder: bool = False
+    deposit_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                               description="Made-to-order deposit due by card, fixed when "
+                                           "the part is accepted (the group's percentage)")
     shipped_at: datetime | None = time_field()
     tracking: str = Field(default="", max_length=80, description="Carrier and tracking number")
     updated_at: datetime = created_at_field()
@@ -134,3 +137,57 @@ class Quote(SQLModel, table=True):
                                           unique=True)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+class ChargePurpose(StrEnum):
+    DEPOSIT = "deposit"  # a made-to-order part's deposit, due at acceptance
+    BALANCE = "balance"  # what is still due on the purchase order's invoice
+
+
+class ChargeStatus(StrEnum):
+    """``creating``: recorded, no PaymentIntent known yet; ``created``: the intent exists;
+    ``succeeded``: the money arrived and is in the ledger; ``failed``: the card was
+    refused; ``abandoned``: closed without any charge."""
+
+    CREATING = "creating"
+    CREATED = "created"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ABANDONED = "abandoned"
+
+
+class WholesaleCharge(SQLModel, table=True):
+    """A card payment towards a purchase order: a made-to-order part's deposit, or the
+    balance of its invoice. Recorded and committed before Stripe is called; at most one
+    charge of a purchase order is under way at a time. Money that arrives beyond what was
+    due (a late success of a charge given up on) is the business's credit, never lost."""
+
+    __tablename__ = "wholesale_charge"
+    __table_args__ = (
+        Index("uq_wholesale_charge_in_progress", "purchase_order_id", unique=True,
+              sqlite_where=text("status IN ('creating', 'created')"),
+              postgresql_where=text("status IN ('creating', 'created')")),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    purchase_order_id: int = Field(foreign_key="purchase_order.id", index=True,
+                                   ondelete="RESTRICT")
+    business_id: int = Field(foreign_key="business.id", index=True, ondelete="RESTRICT")
+    part_id: int | None = Field(default=None, foreign_key="purchase_order_part.id",
+                                ondelete="RESTRICT", description="Deposit: the part")
+    purpose: str = Field(max_length=12)
+    amount_cents: int
+    card_fee_cents: int = 0
+    status: str = Field(default=ChargeStatus.CREATING, max_length=12, index=True)
+    payment_method: str = Field(max_length=200)
+    idempotency_key: str = Field(max_length=140, unique=True)
+    intent_id: str | None = Field(default=None, max_length=64, unique=True)
+    intent_status: str = Field(default="", max_length=40)
+    error: str = Field(default="", max_length=300)
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id", ondelete="RESTRICT",
+                                   description="The invoice it paid, once there is one")
+    paid_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+    succeeded_at: datetime | None = time_field()

@@ -44,16 +44,19 @@ class WholesaleTier(SQLModel, table=True):
 
 
 class GroupWholesaleTerms(SQLModel, table=True):
-    """A group's minimum order values for wholesale (0: none)."""
+    """A group's minimum order values for wholesale (0: none), and the share of a
+    made-to-order part the business pays by card when the group accepts it (0: none)."""
 
     __tablename__ = "group_wholesale_terms"
     __table_args__ = (
         CheckConstraint("first_order_min_cents >= 0", name="first_order_min_not_negative"),
         CheckConstraint("reorder_min_cents >= 0", name="reorder_min_not_negative"),
+        CheckConstraint("deposit_percent BETWEEN 0 AND 100", name="deposit_percent_range"),
     )
 
     group_id: int = Field(foreign_key="producer_group.id", primary_key=True,
                           ondelete="CASCADE")
     first_order_min_cents: int = 0
     reorder_min_cents: int = 0
+    deposit_percent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime = created_at_field()

@@ -70,7 +70,8 @@ def get_offer(product_id: int, session: SessionDep, user: CurrentUser) -> OfferP
 @router.put(
     "/producer-groups/{group_id}/wholesale-minimums",
     summary="Minimum wholesale order values (group leader)",
-    description="In cents, for a business's first order from the group and for reorders.",
+    description=("In cents, for a business's first order from the group and for reorders; "
+                 "and the percentage of a made-to-order part due as a deposit by card."),
     responses=problems(401, 403, 404, 422),
 )
 def set_minimums(group_id: int, data: GroupMinimumsIn, session: SessionDep,
@@ -78,7 +79,8 @@ def set_minimums(group_id: int, data: GroupMinimumsIn, session: SessionDep,
     group = access.get_group(session=session, group_id=group_id)
     saved = terms.set_minimums(session=session, actor=user, group=group, data=data)
     return GroupMinimumsIn(first_order_min_cents=saved.first_order_min_cents,
-                           reorder_min_cents=saved.reorder_min_cents)
+                           reorder_min_cents=saved.reorder_min_cents,
+                           deposit_percent=saved.deposit_percent)
 
 
 @router.get(

@@ -3,20 +3,21 @@ Idempotency-Key, and the groups' and the business's answers."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Response, status
+from fastapi import APIRouter, Body, Header, Request, Response, status
 from pydantic import BaseModel
 
 from marketplace.auth.deps import CurrentUser
-from marketplace.core.deps import SettingsDep
+from marketplace.core.deps import GatewayDep, SettingsDep
 from marketplace.core.openapi import problems
 from marketplace.core.pagination import Cursor, Limit, Page, next_offset, offset_of
-from marketplace.db import SessionDep
+from marketplace.db import SessionDep, slot_released
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import PaymentMethod, PurchaseOrderPart
-from marketplace.wholesale import purchasing, responses
+from marketplace.wholesale import card, charges, purchasing, responses
 from marketplace.wholesale.schemas import (
     AcceptIn,
+    ChargeIn,
     DeclineIn,
     LineIn,
     ProposalIn,
@@ -37,6 +38,10 @@ IdempotencyKey = Annotated[str, Header(
     alias="Idempotency-Key", min_length=1, max_length=100,
     description="A key you choose per purchase order (a UUID). The same key again answers "
                 "200 with the first purchase order and submits nothing")]
+
+PaymentKey = Annotated[str, Header(
+    alias="Idempotency-Key", min_length=1, max_length=100,
+    description="A key you choose per payment (a UUID): the same key again charges nothing")]
 
 
 @router.get(
@@ -267,3 +272,27 @@ def reject_changes(order_id: int, part_id: int, session: SessionDep, settings: S
                               accepted=False)
     return purchase_order_public(session, purchasing.viewable(
         session=session, actor=user, order_id=order_id))
+
+
+@router.post(
+    "/purchase-orders/{order_id}/payments",
+    summary="Pay a deposit or the invoice's balance by card (the business)",
+    description=(
+        "Charges one of the order's `dues` (a made-to-order part's deposit, `deposit-<part "
+        "id>`, or what is left on the invoice, `balance`) with a Stripe PaymentMethod. The "
+        "charge is recorded before Stripe is called; the same Idempotency-Key again answers "
+        "with the first charge and charges nothing. 201 with the order (its `charges` show "
+        "`succeeded`, or `created` while Stripe still works on it); 402 `card-declined`; "
+        "409 `nothing-due` or `payment-in-progress`; 503 when Stripe cannot be reached "
+        "(retry with the same key)."),
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 402, 403, 404, 409, 422, 503),
+)
+def pay(order_id: int, data: ChargeIn, idempotency_key: PaymentKey, request: Request,
+        session: SessionDep, settings: SettingsDep, gateway: GatewayDep,
+        user: CurrentUser) -> PurchaseOrderPublic:
+    order = charges.payable_order(session, user, order_id)
+    card.pay(session=session, settings=settings, gateway=gateway, actor=user, order=order,
+             due_key=data.due, payment_method=data.payment_method,
+             idempotency_key=idempotency_key, waiting=lambda: slot_released(request))
+    return purchase_order_public(session, order)

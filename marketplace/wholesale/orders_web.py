@@ -21,7 +21,7 @@ from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
 from marketplace.models import Business, PaymentMethod, PurchaseOrder, PurchaseOrderLine
-from marketplace.wholesale import purchasing, responses
+from marketplace.wholesale import charges, purchasing, responses
 from marketplace.wholesale.serialize import purchase_order_public
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -181,6 +181,7 @@ def _part_page(request, session, user, part, *, form: dict | None = None,
     order = session.get(PurchaseOrder, part.purchase_order_id)
     return render(request, "wholesale/part.html", {
         "part": part, "order": purchase_order_public(session, order, group_id=part.group_id),
+        "unpaid": charges.unpaid_before_shipping(session, order, part),
         "business": session.get(Business, order.business_id),
         "labels": PART_LABELS, "form": form or {}, "errors": field_errors(errors or {}),
     }, status_code=status_code)

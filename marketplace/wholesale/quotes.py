@@ -31,7 +31,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.notifications.service import queue_email
-from marketplace.wholesale import purchasing
+from marketplace.wholesale import purchasing, terms
 
 QUOTE_STATUS = Lifecycle(Quote, "quote", {
     QuoteStatus.REQUESTED: {QuoteStatus.ANSWERED, QuoteStatus.DECLINED, QuoteStatus.WITHDRAWN},
@@ -123,15 +123,15 @@ def _tell_business(session: Session, settings: Settings, quote: Quote) -> None:
 
 def accept(*, session: Session, settings: Settings, actor: User, quote: Quote,
            payment_method: PaymentMethod, reference: str = "") -> PurchaseOrder:
-    """The business accepts the group's price: one purchase order, confirmed, invoiced at
-    once on terms. A second acceptance, at once or later, is a 409 and makes nothing."""
+    """The business accepts the group's price: one purchase order, confirmed and invoiced
+    at once (due on its terms, or now by card); custom work owes the group's deposit. A second acceptance, at once or later, is a 409 and makes nothing."""
     business = purchasing.buying_business(session, actor)
     if quote.business_id != business.id:
         raise NotFound(_("No such quote."))
     QUOTE_STATUS.check(quote.status, QuoteStatus.ACCEPTED)
     total = quote.unit_price_cents * quote.quantity
+    business = purchasing.lock_business(session, business)  # the invoice spends its credit
     if payment_method == PaymentMethod.INVOICE:
-        business = purchasing.lock_business(session, business)
         purchasing.check_credit(session, business, total)
     _move(session, quote, QuoteStatus.ACCEPTED, actor, updated_at=utcnow())
     now = utcnow()
@@ -145,7 +145,8 @@ def accept(*, session: Session, settings: Settings, actor: User, quote: Quote,
     part = PurchaseOrderPart(purchase_order_id=order.id, group_id=quote.group_id,
                              status=PartStatus.ACCEPTED, subtotal_cents=total, respond_by=now,
                              ship_by=(now + timedelta(days=quote.lead_time_days)).date(),
-                             note=quote.answer)
+                             note=quote.answer,
+                             deposit_cents=terms.deposit(session, quote.group_id, total))
     session.add(part)
     session.flush()
     session.add(PurchaseOrderLine(purchase_order_id=order.id, part_id=part.id,
@@ -154,8 +155,7 @@ def accept(*, session: Session, settings: Settings, actor: User, quote: Quote,
     quote.purchase_order_id = order.id
     session.add_all([order, quote])
     session.flush()
-    if payment_method == PaymentMethod.INVOICE:
-        invoices.issue_for_order(session=session, settings=settings, order=order)
+    invoices.issue_for_order(session=session, settings=settings, order=order)
     return order
 
 

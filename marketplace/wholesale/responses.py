@@ -18,6 +18,7 @@ from marketplace import access
 from marketplace.config import Settings
 from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, InsufficientStock, NotFound, ValidationFailed
+from marketplace.i18n import format_usd
 from marketplace.i18n import gettext as _
 from marketplace.invoices import service as invoices
 from marketplace.models import (
@@ -35,7 +36,7 @@ from marketplace.models import (
 )
 from marketplace.notifications.service import queue_email
 from marketplace.orders.service import stock
-from marketplace.wholesale import purchasing, terms
+from marketplace.wholesale import charges, purchasing, terms
 
 PART_STATUS = Lifecycle(PurchaseOrderPart, "purchase_order_part", {
     PartStatus.PENDING: {PartStatus.ACCEPTED, PartStatus.PROPOSED, PartStatus.DECLINED,
@@ -77,8 +78,17 @@ def _move(session: Session, part: PurchaseOrderPart, to: PartStatus, actor: User
 
 
 def settle(session: Session, settings: Settings, order: PurchaseOrder) -> None:
-    """Confirm or cancel the purchase order once every part is settled."""
-    parts = purchasing.parts_of(session, order)
+    """Confirm or cancel the purchase order once every part is settled, and issue its
+    invoice. The business's row, then the order's, are locked first: of two groups
+    answering the last parts at once, the second waits and then sees both answers (the
+    order is settled once, never left waiting), and the invoice spends the business's
+    credit alone."""
+    purchasing.lock_business(session, session.get(Business, order.business_id))
+    order = session.exec(select(PurchaseOrder).where(PurchaseOrder.id == order.id)
+                         .with_for_update().execution_options(populate_existing=True)).one()
+    parts = list(session.exec(select(PurchaseOrderPart).where(
+        PurchaseOrderPart.purchase_order_id == order.id).order_by(PurchaseOrderPart.id)
+        .execution_options(populate_existing=True)))
     if order.status != PurchaseOrderStatus.SUBMITTED or any(
             p.status not in SETTLED for p in parts):
         return
@@ -89,8 +99,7 @@ def settle(session: Session, settings: Settings, order: PurchaseOrder) -> None:
             values={"total_cents": sum(p.subtotal_cents for p in accepted)}):
         return  # settled by a concurrent answer
     invoice = invoices.issue_for_order(session=session, settings=settings, order=order) \
-        if to == PurchaseOrderStatus.CONFIRMED \
-        and order.payment_method == PaymentMethod.INVOICE else None
+        if to == PurchaseOrderStatus.CONFIRMED else None
     _tell_business(session, settings, order, "purchase_order_settled", None, invoice=invoice)
 
 
@@ -113,7 +122,10 @@ def accept(*, session: Session, settings: Settings, actor: User,
     access.require_member(session=session, user=actor, group_id=part.group_id)
     if ship_by is not None and ship_by < utcnow().date():
         raise ValidationFailed({"ship_by": _("Choose a ship date from today on.")})
-    _move(session, part, PartStatus.ACCEPTED, actor, ship_by=ship_by)
+    made_to_order = sum(line.quantity * line.unit_price_cents
+                        for line, _product in _lines(session, part) if line.capacity_month)
+    _move(session, part, PartStatus.ACCEPTED, actor, ship_by=ship_by,
+          deposit_cents=terms.deposit(session, part.group_id, made_to_order))
     order = session.get(PurchaseOrder, part.purchase_order_id)
     _tell_business(session, settings, order, "purchase_order_answered", part)
     settle(session, settings, order)
@@ -198,7 +210,11 @@ def answer_proposal(*, session: Session, settings: Settings, actor: User,
     if order.payment_method == PaymentMethod.INVOICE and new_subtotal > part.subtotal_cents:
         purchasing.check_credit(session, business, new_subtotal - part.subtotal_cents)
     old_subtotal = part.subtotal_cents
-    _move(session, part, PartStatus.ACCEPTED, actor, subtotal_cents=new_subtotal)
+    made_to_order = sum((line.proposed_quantity or line.quantity)
+                        * (line.proposed_unit_price_cents or line.unit_price_cents)
+                        for line, _product in rows if line.capacity_month)
+    _move(session, part, PartStatus.ACCEPTED, actor, subtotal_cents=new_subtotal,
+          deposit_cents=terms.deposit(session, part.group_id, made_to_order))
     for line, product in rows:  # product order: the same lock order as submission
         quantity = line.proposed_quantity or line.quantity
         more = quantity - line.held
@@ -223,12 +239,17 @@ def ship(*, session: Session, settings: Settings, actor: User, part: PurchaseOrd
          tracking: str = "") -> PurchaseOrderPart:
     """The group sent its accepted part: the stock it held is sold (on hand goes down);
     made-to-order capacity stays booked for its month. Only once the whole purchase order
-    is confirmed (every group has answered)."""
+    is confirmed (every group has answered), the part's deposit is paid, and, on a card
+    order, the whole invoice."""
     access.require_member(session=session, user=actor, group_id=part.group_id)
     order = session.get(PurchaseOrder, part.purchase_order_id)
     if order.status != PurchaseOrderStatus.CONFIRMED:
         raise Conflict(_("Ship once the purchase order is confirmed: other groups have not "
                          "answered yet."))
+    waiting_for = charges.unpaid_before_shipping(session, order, part)
+    if waiting_for:
+        raise Conflict(_("Ship once the business has paid: %(what)s is still due by card.",
+                         what=format_usd(waiting_for)))
     _move(session, part, PartStatus.SHIPPED, actor, shipped_at=utcnow(),
           tracking=" ".join(tracking.split())[:80])
     for line, _product in _lines(session, part):

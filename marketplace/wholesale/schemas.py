@@ -29,13 +29,19 @@ class OfferIn(BaseModel):
 
 
 class GroupMinimumsIn(BaseModel):
-    """A group's minimum order value, in cents, for a business's first order and reorders."""
+    """A group's minimum order value, in cents, for a business's first order and reorders,
+    and the deposit it asks for made-to-order pieces."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"first_order_min_cents": 20000, "reorder_min_cents": 10000}]})
+        {"first_order_min_cents": 20000, "reorder_min_cents": 10000, "deposit_percent": 50}]})
 
     first_order_min_cents: int = Field(default=0, ge=0, le=100_000_000)
     reorder_min_cents: int = Field(default=0, ge=0, le=100_000_000)
+    deposit_percent: int = Field(
+        default=0, ge=0, le=100,
+        description="Share of a made-to-order part paid by card when the group accepts it "
+                    "(the rest before shipping on card orders, on the invoice's terms "
+                    "otherwise); 0: no deposit")
 
 
 class TierPublic(BaseModel):
@@ -134,7 +140,42 @@ class POPartPublic(BaseModel):
     is_reorder: bool
     shipped_at: datetime | None = None
     tracking: str = ""
+    deposit_cents: int = Field(default=0, description="Made-to-order deposit due by card")
+    deposit_paid: bool = False
     lines: list[POLinePublic]
+
+
+class DuePublic(BaseModel):
+    """Something the business can pay by card now."""
+
+    key: str = Field(description='What to pay: "deposit-<part id>" or "balance"',
+                     examples=["deposit-7"])
+    purpose: str = Field(description="deposit | balance")
+    part_id: int | None
+    amount_cents: int
+    required: bool = Field(description="The group waits for it before shipping")
+
+
+class ChargePublic(BaseModel):
+    """A card payment towards the purchase order."""
+
+    id: int
+    purpose: str
+    part_id: int | None
+    amount_cents: int
+    status: str = Field(description="creating | created | succeeded | failed | abandoned")
+    error: str
+    created_at: datetime
+
+
+class ChargeIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"due": "deposit-7", "payment_method": "pm_card_visa"}]})
+
+    due: str = Field(pattern=r"^(balance|deposit-[0-9]{1,12})$",
+                     description='A ``key`` from the order\'s ``dues``')
+    payment_method: str = Field(min_length=4, max_length=200,
+                                description="A Stripe PaymentMethod id (Stripe.js)")
 
 
 class PurchaseOrderPublic(BaseModel):
@@ -146,6 +187,12 @@ class PurchaseOrderPublic(BaseModel):
     total_cents: int
     submitted_at: datetime | None
     parts: list[POPartPublic]
+    invoice_id: int | None = None
+    invoice_number: str | None = None
+    outstanding_cents: int | None = Field(
+        default=None, description="Still due on the invoice (null until it is issued)")
+    dues: list[DuePublic] = []
+    charges: list[ChargePublic] = []
 
 
 class QuoteIn(BaseModel):

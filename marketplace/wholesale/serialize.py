@@ -39,8 +39,16 @@ def wholesale_rows(session: Session,
 def purchase_order_public(session: Session, order, *, group_id: int | None = None):
     """The purchase order with its parts and lines; ``group_id``: only that group's part
     (what a producer group may see of a business's order)."""
+    from marketplace.invoices import service as invoices
     from marketplace.models import PurchaseOrderLine, PurchaseOrderPart
-    from marketplace.wholesale.schemas import POLinePublic, POPartPublic, PurchaseOrderPublic
+    from marketplace.wholesale import charges
+    from marketplace.wholesale.schemas import (
+        ChargePublic,
+        DuePublic,
+        POLinePublic,
+        POPartPublic,
+        PurchaseOrderPublic,
+    )
 
     query = select(PurchaseOrderPart).where(PurchaseOrderPart.purchase_order_id == order.id)
     if group_id is not None:
@@ -59,10 +67,14 @@ def purchase_order_public(session: Session, order, *, group_id: int | None = Non
             proposed_unit_price_cents=line.proposed_unit_price_cents))
     names = dict(session.exec(select(ProducerGroup.id, ProducerGroup.name).where(
         col(ProducerGroup.id).in_([p.group_id for p in parts]))).all()) if parts else {}
+    dues = charges.dues(session, order) if order.status != "draft" else []
+    unpaid_deposits = {d.part.id for d in dues if d.part is not None}
     public_parts = [POPartPublic(
         id=p.id, group_id=p.group_id, group_name=names.get(p.group_id, ""), status=p.status,
         subtotal_cents=p.subtotal_cents, respond_by=p.respond_by, ship_by=p.ship_by,
         note=p.note, is_reorder=p.is_reorder, shipped_at=p.shipped_at, tracking=p.tracking,
+        deposit_cents=p.deposit_cents,
+        deposit_paid=bool(p.deposit_cents) and p.id not in unpaid_deposits,
         lines=lines.get(p.id, [])) for p in parts]
     if order.status == "draft":  # the cart: lines not split yet
         public_parts = [POPartPublic(
@@ -70,7 +82,20 @@ def purchase_order_public(session: Session, order, *, group_id: int | None = Non
             subtotal_cents=sum(line.line_total_cents for line in lines.get(None, [])),
             respond_by=order.created_at, ship_by=None, note="", is_reorder=False,
             lines=lines.get(None, []))]
-    return PurchaseOrderPublic(
+    public = PurchaseOrderPublic(
         id=order.id, number=order.number, status=order.status, reference=order.reference,
         payment_method=order.payment_method, total_cents=order.total_cents,
         submitted_at=order.submitted_at, parts=public_parts)
+    if group_id is not None:  # the business's money is its own
+        return public
+    invoice = invoices.for_order(session, order.id)
+    if invoice is not None:
+        public.invoice_id, public.invoice_number = invoice.id, invoice.number
+        public.outstanding_cents = invoices.outstanding(session, invoice)
+    public.dues = [DuePublic(key=d.key, purpose=d.purpose, part_id=d.part.id if d.part else None,
+                             amount_cents=d.amount_cents, required=d.required) for d in dues]
+    public.charges = [ChargePublic(id=c.id, purpose=c.purpose, part_id=c.part_id,
+                                   amount_cents=c.amount_cents, status=c.status, error=c.error,
+                                   created_at=c.created_at)
+                      for c in charges.charges_of(session, order)]
+    return public

@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from marketplace import access, audit
+from marketplace.core.money import share
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.models import (
@@ -171,13 +172,22 @@ def minimums(session: Session, group_id: int) -> GroupWholesaleTerms:
     return session.get(GroupWholesaleTerms, group_id) or GroupWholesaleTerms(group_id=group_id)
 
 
+def deposit(session: Session, group_id: int, made_to_order_cents: int) -> int:
+    """The deposit the group asks on this much made-to-order work (its percentage, in
+    cents rounded half up; 0 when it asks none)."""
+    percent = minimums(session, group_id).deposit_percent
+    return share(made_to_order_cents, percent * 100) if percent else 0
+
+
 def set_minimums(*, session: Session, actor: User, group: ProducerGroup,
                  data: GroupMinimumsIn) -> GroupWholesaleTerms:
-    """The group leader sets the minimum order values for first orders and reorders."""
+    """The group leader sets the minimum order values for first orders and reorders, and
+    the deposit for made-to-order pieces."""
     access.require_member(session=session, user=actor, group_id=group.id, leader=True)
     terms = session.get(GroupWholesaleTerms, group.id) or GroupWholesaleTerms(group_id=group.id)
     terms.first_order_min_cents = data.first_order_min_cents
     terms.reorder_min_cents = data.reorder_min_cents
+    terms.deposit_percent = data.deposit_percent
     terms.updated_at = utcnow()
     session.add(terms)
     audit.record(session=session, actor=actor, entity_type="producer_group",

@@ -133,7 +133,8 @@ def minimums_form(group_id: int, request: Request, session: SessionDep, user: Cu
     saved = terms.minimums(session, group.id)
     return _minimums_page(request, group, {
         "first_order_min": f"{saved.first_order_min_cents / 100:.2f}",
-        "reorder_min": f"{saved.reorder_min_cents / 100:.2f}"})
+        "reorder_min": f"{saved.reorder_min_cents / 100:.2f}",
+        "deposit_percent": str(saved.deposit_percent)})
 
 
 @router.post("/dashboard/groups/{group_id}/wholesale")
@@ -144,11 +145,15 @@ def save_minimums(group_id: int, request: Request, form: FormDep, session: Sessi
     errors: dict[str, str] = {}
     first = _dollars(values, "first_order_min", errors)
     reorder = _dollars(values, "reorder_min", errors)
+    percent = (values.get("deposit_percent") or "0").strip().rstrip("%").strip()
+    if not percent.isdigit() or int(percent) > 100:
+        errors["deposit_percent"] = _("Enter a whole percentage from 0 to 100.")
     try:
         if errors:
             raise ValidationFailed(errors)
         terms.set_minimums(session=session, actor=user, group=group, data=parse_form(
-            GroupMinimumsIn, {"first_order_min_cents": first, "reorder_min_cents": reorder}))
+            GroupMinimumsIn, {"first_order_min_cents": first, "reorder_min_cents": reorder,
+                              "deposit_percent": int(percent)}))
     except ValidationFailed as exc:
         return _minimums_page(request, group, values, exc.errors, status_code=422)
     flash(request, _("Minimum order values saved."), "success")

@@ -23,6 +23,13 @@ def bearer(client, user) -> dict:
     return {"Authorization": f"Bearer {token_for(client, user.email)}"}
 
 
+def problem(response, status: int) -> dict:
+    """The problem+json body of a refused request, after checking its status."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    return response.json()
+
+
 def fields(response) -> dict:
     assert response.headers["content-type"] == "application/problem+json", response.text
     return {e["field"]: e["message"] for e in response.json()["errors"]}

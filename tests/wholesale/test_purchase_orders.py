@@ -5,7 +5,6 @@ import threading
 import uuid
 from datetime import timedelta
 
-import pytest
 from sqlmodel import Session, select
 
 from marketplace.models import (
@@ -20,56 +19,12 @@ from marketplace.wholesale import tasks
 from marketplace.wholesale.schemas import GroupMinimumsIn, OfferIn, TierIn
 from marketplace.wholesale.terms import set_minimums, set_offer
 from tests.factories import (
-    add_member,
     create_business,
-    create_group,
-    create_product,
     create_user,
 )
 from tests.helpers import delivered_mail
-from tests.helpers.api import bearer, order_body
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    return response.json()
-
-
-def submit(client, headers, method="card", key=None, reference="PO-7781"):
-    return client.post("/api/v1/purchase-orders/draft/submit",
-                       headers={**headers, "Idempotency-Key": key or str(uuid.uuid4())},
-                       json={"reference": reference, "payment_method": method})
-
-
-def put_line(client, headers, product, quantity):
-    return client.put(f"/api/v1/purchase-orders/draft/lines/{product.id}", headers=headers,
-                      json={"quantity": quantity})
-
-
-@pytest.fixture
-def trade(session):
-    """Two groups, each with a piece offered wholesale (10 minimum, cases of 5, $18 then
-    $15 from 50), a verified shop on net-30 with a $1,000 limit, and the people."""
-    groups, pieces = [], []
-    for n, (mode, on_hand) in enumerate((("stock", 60), ("made_to_order", 0))):
-        group = create_group(session, name=f"Group {n}")
-        piece = create_product(session, group=group, title=f"Piece {n}", price_cents=2500,
-                               stock_mode=mode, stock_on_hand=on_hand, monthly_capacity=100,
-                               slug=f"piece-{n}")
-        leader = session.get(User, group.leader_id)
-        set_offer(session=session, actor=leader, product=piece, data=OfferIn(
-            min_quantity=10, case_pack=5, tiers=[TierIn(min_quantity=10, unit_price_cents=1800),
-                                                 TierIn(min_quantity=50,
-                                                        unit_price_cents=1500)]))
-        groups.append(group)
-        pieces.append(piece)
-    member = add_member(session, groups[0])
-    shop = create_business(session, terms_days=30, credit_limit_cents=100_000)
-    buyer = session.get(User, shop.created_by_id)
-    session.commit()
-    return {"groups": groups, "pieces": pieces, "member": member, "shop": shop,
-            "buyer": buyer, "leaders": [session.get(User, g.leader_id) for g in groups]}
+from tests.helpers.api import bearer, order_body, problem
+from tests.helpers.wholesale import put_line, submit
 
 
 def _held(engine, product_id) -> int:
@@ -308,7 +263,7 @@ def test_shipping_a_part_sells_the_stock_it_held(client, engine, session, trade)
     stocked, made = trade["pieces"]
     put_line(client, shop, stocked, 20)
     put_line(client, shop, made, 10)
-    order = submit(client, shop).json()
+    order = submit(client, shop, "invoice").json()
     parts = {p["group_id"]: p["id"] for p in order["parts"]}
     first = parts[trade["groups"][0].id]
     leader0 = bearer(client, trade["leaders"][0])

@@ -133,9 +133,11 @@ def test_group_minimums_are_the_leaders_to_set(client, session):
     group = create_group(session)
     member = add_member(session, group)
     url = f"/api/v1/producer-groups/{group.id}/wholesale-minimums"
-    body = {"first_order_min_cents": 20000, "reorder_min_cents": 10000}
+    body = {"first_order_min_cents": 20000, "reorder_min_cents": 10000, "deposit_percent": 50}
     assert client.put(url, headers=bearer(client, member), json=body).status_code == 403
     leader = bearer(client, session.get(User, group.leader_id))
     assert client.put(url, headers=leader, json=body).json() == body
     session.rollback()
     assert terms.minimums(session, group.id).reorder_min_cents == 10000
+    assert terms.deposit(session, group.id, 12345) == 6173  # half, rounded half up
+    assert client.put(url, headers=leader, json={**body, "deposit_percent": 101}).status_code == 422

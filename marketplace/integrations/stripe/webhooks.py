@@ -31,6 +31,7 @@ from marketplace.models import Order, PaymentAttempt, StripeEvent, utcnow
 from marketplace.orders.service import payment as card
 from marketplace.orders.service import refunds
 from marketplace.payments.gateway import GatewayUnavailable, ProcessorRefund
+from marketplace.wholesale import charges as wholesale_charges
 
 log = logging.getLogger("marketplace.stripe")
 
@@ -173,7 +174,12 @@ def _succeeded(session: Session, settings: Settings, intent: dict) -> str:
     intent_id = intent.get("id")
     order = find_order(session, intent_id, intent.get("metadata"))
     if order is None:
-        return UNKNOWN_INTENT
+        charge = wholesale_charges.find(session, intent_id)
+        if charge is None:
+            return UNKNOWN_INTENT
+        return wholesale_charges.apply_succeeded(
+            session=session, settings=settings, charge=charge, intent_id=intent_id,
+            amount_cents=int(intent.get("amount", -1)), currency=str(intent.get("currency", "")))
     return card.apply_succeeded(session=session, settings=settings, order=order,
                                 intent_id=intent_id, amount_cents=int(intent.get("amount", -1)),
                                 currency=str(intent.get("currency", "")))
@@ -181,9 +187,15 @@ def _succeeded(session: Session, settings: Settings, intent: dict) -> str:
 
 def _failed(session: Session, intent: dict) -> str:
     order = find_order(session, intent.get("id"), intent.get("metadata"))
-    if order is None:
-        return UNKNOWN_INTENT
     error = intent.get("last_payment_error") or {}
+    if order is None:
+        charge = wholesale_charges.find(session, intent.get("id"))
+        if charge is None:
+            return UNKNOWN_INTENT
+        wholesale_charges.failed(session=session, charge=charge,
+                                 intent_status="requires_payment_method",
+                                 error=str(error.get("message") or error.get("code") or ""))
+        return "wholesale charge failure recorded"
     # The reservation stays until it expires: the buyer may try another card meanwhile.
     audit.record(session=session, actor=None, entity_type="order", entity_id=order.id,
                  action="payment_failed", data={"payment_intent": intent.get("id"),
