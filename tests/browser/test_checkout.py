@@ -13,6 +13,7 @@ from marketplace.orders import service as orders
 from marketplace.payments import ledger, pricing
 from tests.factories import DEFAULT_PASSWORD, create_group, create_product, create_user
 from tests.helpers import fresh
+from tests.helpers.browser import pay_by_card
 from tests.helpers.payments import DECLINED_ON_CHARGE, VISA
 
 # localstripe delivers its signed webhooks to the live server for each test (the fixtures are
@@ -155,21 +156,6 @@ def facts(browser, css: str) -> dict[str, str]:
     box = browser.find_element(By.CSS_SELECTOR, css)
     return dict(zip((plain(t.text) for t in box.find_elements(By.TAG_NAME, "dt")),
                     (plain(d.text) for d in box.find_elements(By.TAG_NAME, "dd")), strict=True))
-
-
-def pay_by_card(browser, number: str) -> None:
-    """Type the card into localstripe's fake Stripe.js element and press Pay."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    button = browser.find_element(By.ID, "pay-button")
-    WebDriverWait(browser, WAIT).until(lambda b: button.is_enabled())  # Stripe.js mounted
-    typed = {"number": number, "exp_month": "12", "exp_year": "34", "cvc": "123",
-             "postal_code": "12000"}
-    for placeholder, value in typed.items():
-        browser.find_element(By.CSS_SELECTOR,
-                             f'#card-element input[placeholder="{placeholder}"]').send_keys(value)
-    submit(browser, button)
 
 
 def order_of(session, number: str) -> Order:

@@ -1,8 +1,10 @@
 """Wholesale in headless Chromium, on invoice terms: a shop applies (address chosen level by
 level, a document uploaded), an admin verifies it and grants net 30, the shop orders from
-two groups, one group accepts and the other proposes a larger quantity, the shop accepts,
-the invoice is issued (its PDF carries shaped Khmer), the admin records the bank transfer,
-the invoice is paid and each group's payable in the ledger is right to the cent."""
+two groups, one group accepts and the other (whose baskets are made to order, 50% down)
+proposes a larger quantity, the shop accepts, the invoice is issued (its PDF carries shaped
+Khmer), the shop pays the deposit by card (localstripe's Stripe.js), the admin records the
+bank transfer for the rest, the invoice is paid and each group's payable in the ledger is
+right to the cent."""
 
 import subprocess
 
@@ -12,12 +14,21 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from sqlmodel import Session, select
 
-from marketplace.models import Invoice, User
+from marketplace.models import GroupWholesaleTerms, Invoice, User
 from marketplace.payments import ledger
 from marketplace.wholesale.schemas import OfferIn, TierIn
 from marketplace.wholesale.terms import set_offer
 from tests.factories import add_member, create_group, create_product, create_user
-from tests.helpers.browser import button, fill, flash_text, log_in, log_out, submit
+from tests.helpers.browser import (
+    button,
+    fill,
+    flash_text,
+    log_in,
+    log_out,
+    pay_by_card,
+    submit,
+)
+from tests.helpers.payments import VISA
 
 pytestmark = pytest.mark.browser
 
@@ -34,18 +45,21 @@ def main_text(browser) -> str:
 
 
 def test_a_shop_orders_on_terms_and_the_groups_are_owed_to_the_cent(
-        browser, live_server, session, engine, tmp_path):
+        browser, live_server, session, engine, tmp_path, gateway):
     groups, pieces = [], []
     for n, (title, price) in enumerate((("Kuy silk scarf", 1800), ("Rattan rice basket", 1200))):
         group = create_group(session, name=f"Weavers {n}")
         piece = create_product(session, group=group, title=title, price_cents=2 * price,
-                               stock_on_hand=100, slug=f"wholesale-{n}")
+                               stock_on_hand=100 if n == 0 else 0, monthly_capacity=200,
+                               stock_mode="stock" if n == 0 else "made_to_order",
+                               slug=f"wholesale-{n}")
         set_offer(session=session, actor=session.get(User, group.leader_id), product=piece,
                   data=OfferIn(min_quantity=10, case_pack=5,
                                tiers=[TierIn(min_quantity=10, unit_price_cents=price)]))
         groups.append(group)
         pieces.append(piece)
     add_member(session, groups[1])
+    session.add(GroupWholesaleTerms(group_id=groups[1].id, deposit_percent=50))
     leaders = [session.get(User, g.leader_id).email for g in groups]
     create_user(session, email="owner@mekong.example", full_name="Sophea Chan")
     create_user(session, email="admin@crafts.example", role=["admin"])
@@ -137,6 +151,14 @@ def test_a_shop_orders_on_terms_and_the_groups_are_owed_to_the_cent(
     joined = "".join(text.split())  # pdftotext breaks lines between positioned glyphs
     assert "កាលបរិច្ឆេទ" in joined and "MCH-0042" in joined
     assert b"NotoSansKhmer" in document.content  # the Khmer font is embedded
+
+    # the baskets are made to order: half of 15 x $12 is paid by card before they are made
+    browser.get(order_url)
+    submit(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "Pay $90.00 by card"))
+    pay_by_card(browser, VISA)
+    assert "card payment is received" in flash_text(browser)
+    assert "Deposit of $90.00 paid" in main_text(browser)
+    assert "$450.00 still due" in main_text(browser)
     log_out(browser)
 
     # the admin records the bank transfer; the invoice is paid
@@ -144,7 +166,7 @@ def test_a_shop_orders_on_terms_and_the_groups_are_owed_to_the_cent(
     with Session(engine) as fresh:
         invoice = fresh.exec(select(Invoice)).one()
     browser.get(f"{live_server}/admin/invoices/{invoice.id}")
-    fill(browser, "f-amount", "540.00")
+    fill(browser, "f-amount", "450.00")
     fill(browser, "f-bank_reference", "ABA 778812")
     submit(browser, button(browser, "Record the transfer"))
     assert "Transfer recorded" in flash_text(browser)

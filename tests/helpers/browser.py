@@ -85,3 +85,15 @@ def write_photo(tmp_path, name: str, width: int = 800, height: int = 600,
     path = tmp_path / name
     path.write_bytes(png_bytes(width, height, color=color))
     return str(path)
+
+
+def pay_by_card(browser, number: str) -> None:
+    """Type the card into localstripe's fake Stripe.js element and press Pay."""
+    button = browser.find_element(By.ID, "pay-button")
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda b: button.is_enabled())  # Stripe.js mounted
+    typed = {"number": number, "exp_month": "12", "exp_year": "34", "cvc": "123",
+             "postal_code": "12000"}
+    for placeholder, value in typed.items():
+        browser.find_element(By.CSS_SELECTOR,
+                             f'#card-element input[placeholder="{placeholder}"]').send_keys(value)
+    submit(browser, button)
