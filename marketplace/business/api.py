@@ -16,6 +16,7 @@ from marketplace.business.schemas import (
     DocumentPublic,
     InvitationIn,
     MemberPublic,
+    MemberRoleIn,
     TermsIn,
 )
 from marketplace.core.deps import PrivateFilesDep, SettingsDep
@@ -23,7 +24,7 @@ from marketplace.core.openapi import problems
 from marketplace.core.pagination import Cursor, Limit, Page, next_offset, offset_of
 from marketplace.db import SessionDep
 from marketplace.media import documents
-from marketplace.models import Business, BusinessStatus, DocumentKind
+from marketplace.models import Business, BusinessStatus, DocumentKind, User
 
 router = APIRouter(tags=["businesses"])
 
@@ -148,6 +149,35 @@ def set_terms(business: OwnBusiness, data: TermsIn, session: SessionDep,
 def members(business: OwnBusiness, session: SessionDep, user: CurrentUser) -> list[MemberPublic]:
     return [MemberPublic(user_id=u.id, full_name=u.full_name, email=u.email, role=role)
             for u, role in service.members(session=session, actor=user, business=business)]
+
+
+@router.patch(
+    "/businesses/{business_id}/members/{user_id}",
+    summary="Change a member's role (owner)",
+    description="`owner` or `buyer`. 409 when it would leave the business without an owner.",
+    responses=problems(401, 403, 404, 409, 422),
+)
+def set_member_role(business: OwnBusiness, user_id: int, data: MemberRoleIn,
+                    session: SessionDep, user: CurrentUser) -> MemberPublic:
+    member = service.set_member_role(session=session, actor=user, business=business,
+                                     user_id=user_id, role=data.role)
+    person = session.get(User, member.user_id)
+    return MemberPublic(user_id=person.id, full_name=person.full_name, email=person.email,
+                        role=member.role)
+
+
+@router.delete(
+    "/businesses/{business_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Take someone out of the team (owner)",
+    description="They no longer see wholesale prices or order for the business. 409 for "
+                "the last owner.",
+    responses=problems(401, 403, 404, 409),
+)
+def remove_member(business: OwnBusiness, user_id: int, session: SessionDep,
+                  user: CurrentUser) -> Response:
+    service.remove_member(session=session, actor=user, business=business, user_id=user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

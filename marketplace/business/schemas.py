@@ -94,6 +94,12 @@ class BusinessPublic(BaseModel):
     verified_at: datetime | None
 
 
+class MemberRoleIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"role": "owner"}]})
+
+    role: BusinessRole
+
+
 class MemberPublic(BaseModel):
     user_id: int
     full_name: str

@@ -9,14 +9,14 @@ import re
 
 from babel import Locale
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marketplace import audit, geo
 from marketplace.access import business_membership, require_business_member
 from marketplace.auth.service.roles import grant_role, has_role
 from marketplace.business.schemas import BusinessApply, TermsIn
 from marketplace.config import Settings
-from marketplace.core import invitations, phones
+from marketplace.core import cache_tags, invitations, phones
 from marketplace.core.status import Lifecycle
 from marketplace.core.text import unique_slug
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -291,6 +291,59 @@ def members(*, session: Session, actor: User | None,
         BusinessMember, BusinessMember.user_id == User.id).where(
         BusinessMember.business_id == business.id).order_by(User.full_name))
     return [(user, role) for user, role in rows]
+
+
+def _owners(session: Session, business_id: int) -> int:
+    return len(session.exec(select(BusinessMember.id).where(
+        BusinessMember.business_id == business_id,
+        BusinessMember.role == BusinessRole.OWNER)).all())
+
+
+def _member_of(session: Session, actor: User, business: Business,
+               user_id: int) -> BusinessMember:
+    """The member to change, after the owner's check and under the business's row lock
+    (two owners demoting each other at once cannot leave it without one)."""
+    require_business_member(session=session, user=actor, business_id=business.id, owner=True)
+    session.exec(select(Business).where(Business.id == business.id).with_for_update()).one()
+    rows = {m.user_id: m for m in session.exec(select(BusinessMember).where(
+        BusinessMember.business_id == business.id, col(BusinessMember.user_id).in_(
+            [actor.id, user_id])).execution_options(populate_existing=True))}
+    if getattr(rows.get(actor.id), "role", None) != BusinessRole.OWNER:
+        raise Forbidden(_("Only the owner of this business may do this."))  # changed meanwhile
+    if user_id not in rows:
+        raise NotFound(_("This person is not in the team."))
+    return rows[user_id]
+
+
+def set_member_role(*, session: Session, actor: User, business: Business, user_id: int,
+                    role: BusinessRole) -> BusinessMember:
+    """An owner makes a member an owner or a buyer; a business always keeps an owner."""
+    member = _member_of(session, actor, business, user_id)
+    if member.role == role:
+        return member
+    if member.role == BusinessRole.OWNER and _owners(session, business.id) == 1:
+        raise Conflict(_("A business needs an owner: make someone else owner first."))
+    audit.record(session=session, actor=actor, entity_type="business", entity_id=business.id,
+                 action="member_role_changed", from_state=member.role, to_state=role,
+                 data={"user_id": user_id})
+    member.role = role
+    session.add(member)
+    cache_tags.touch(session, cache_tags.user(user_id))
+    return member
+
+
+def remove_member(*, session: Session, actor: User, business: Business,
+                  user_id: int) -> None:
+    """An owner takes someone out of the team: they no longer see wholesale prices or
+    order for the business. A business always keeps an owner."""
+    member = _member_of(session, actor, business, user_id)
+    if member.role == BusinessRole.OWNER and _owners(session, business.id) == 1:
+        raise Conflict(_("A business needs an owner: make someone else owner first."))
+    audit.record(session=session, actor=actor, entity_type="business", entity_id=business.id,
+                 action="member_removed", from_state=member.role, data={"user_id": user_id})
+    session.delete(member)
+    cache_tags.touch(session, cache_tags.user(user_id))
+    session.flush()
 
 
 def list_businesses(*, session: Session, actor: User, status: str | None = None,

@@ -23,7 +23,7 @@ from marketplace.core.forms import (
     parse_form,
 )
 from marketplace.core.templating import flash, render
-from marketplace.db import SessionDep
+from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict, Gone, ValidationFailed
 from marketplace.i18n import N_
 from marketplace.i18n import gettext as _
@@ -155,6 +155,31 @@ def invite(request: Request, form: FormDep, session: SessionDep, settings: Setti
         return _page(request, session, user, form=values, errors=exc.errors, status_code=422)
     flash(request, _("Invitation sent to %(email)s. The link in it is valid for %(days)s days.",
                      email=data.email, days=service.INVITATION_DAYS), "success")
+    return _see_other("/business#team")
+
+
+@router.post("/business/members/{user_id}/{action}")
+def change_member(user_id: int, action: str, request: Request, form: FormDep,
+                  session: SessionDep, user: CurrentUser):
+    """The owner's buttons on the team table: a new role, or out of the team."""
+    business, _member = _mine(session, user)
+    if business is None or action not in ("role", "remove"):
+        return _see_other("/business")
+    role = form_values(form).get("role", "")
+    try:
+        with all_or_nothing(session):
+            if action == "remove":
+                service.remove_member(session=session, actor=user, business=business,
+                                      user_id=user_id)
+            elif role in (BusinessRole.OWNER, BusinessRole.BUYER):
+                service.set_member_role(session=session, actor=user, business=business,
+                                        user_id=user_id, role=BusinessRole(role))
+            else:
+                raise ValidationFailed({"role": _("Choose a role.")})
+    except (Conflict, ValidationFailed) as exc:
+        return _page(request, session, user, errors={"__all__": exc.detail},
+                     status_code=exc.status_code)
+    flash(request, _("The team is updated."), "success")
     return _see_other("/business#team")
 
 

@@ -2,9 +2,10 @@
 
 import threading
 
+import httpx
 from sqlmodel import Session, select
 
-from marketplace.models import AuditEvent, Business, BusinessMember
+from marketplace.models import AuditEvent, Business, BusinessMember, User
 from tests.factories import create_user, png_bytes
 from tests.helpers import delivered_mail, link_in
 from tests.helpers.api import bearer, fields
@@ -167,3 +168,51 @@ def test_two_admins_deciding_at_once_one_wins(client, session, engine):
             AuditEvent.entity_type == "business", AuditEvent.action.in_(["verify", "reject"])))
         assert len(list(decisions)) == 1
         assert fresh.exec(select(BusinessMember)).one().role == "owner"
+
+
+def test_the_owner_changes_roles_and_removes_people_but_keeps_an_owner(client, session,
+                                                                       live_server):
+    from tests.factories import create_business
+    from tests.helpers.concurrency import race
+
+    shop = create_business(session)
+    owner = session.get(User, shop.created_by_id)
+    buyer = create_user(session)
+    session.add(BusinessMember(business_id=shop.id, user_id=buyer.id, role="buyer"))
+    session.commit()
+    url = f"/api/v1/businesses/{shop.id}/members"
+    as_owner, as_buyer = bearer(client, owner), bearer(client, buyer)
+    assert client.patch(f"{url}/{owner.id}", headers=as_buyer,
+                        json={"role": "buyer"}).status_code == 403
+    last = client.patch(f"{url}/{owner.id}", headers=as_owner, json={"role": "buyer"})
+    assert last.status_code == 409 and "needs an owner" in last.json()["detail"]
+    assert client.delete(f"{url}/{owner.id}", headers=as_owner).status_code == 409
+    assert client.patch(f"{url}/999999", headers=as_owner,
+                        json={"role": "owner"}).status_code == 404
+    promoted = client.patch(f"{url}/{buyer.id}", headers=as_owner, json={"role": "owner"})
+    assert promoted.json()["role"] == "owner"
+
+    # Two owners demoting each other at the same moment: one wins, an owner is left.
+    answers = race([lambda: httpx.patch(f"{live_server}{url}/{buyer.id}", headers=as_owner,
+                                        json={"role": "buyer"}, timeout=30),
+                    lambda: httpx.patch(f"{live_server}{url}/{owner.id}", headers=as_buyer,
+                                        json={"role": "buyer"}, timeout=30)])
+    # the other is refused: no longer an owner (403), or it would leave none (409)
+    assert sorted(a.value.status_code for a in answers)[0] == 200
+    assert sorted(a.value.status_code for a in answers)[1] in (403, 409)
+    session.rollback()
+    roles = session.exec(select(BusinessMember.role).where(
+        BusinessMember.business_id == shop.id)).all()
+    assert sorted(roles) == ["buyer", "owner"]
+
+    # The remaining owner takes the buyer out: no more wholesale for them.
+    remaining = session.exec(select(BusinessMember).where(
+        BusinessMember.business_id == shop.id, BusinessMember.role == "owner")).one()
+    leaving = buyer if remaining.user_id == owner.id else owner
+    boss = as_owner if remaining.user_id == owner.id else as_buyer
+    assert client.delete(f"{url}/{leaving.id}", headers=boss).status_code == 204
+    left = bearer(client, leaving)
+    assert client.get("/api/v1/purchase-orders/draft", headers=left).status_code == 403
+    session.rollback()
+    assert session.exec(select(AuditEvent).where(
+        AuditEvent.action == "member_removed")).one().actor_id == remaining.user_id

@@ -1,5 +1,5 @@
 """Business pages without JavaScript: apply with the address step by step, the form again
-with what was typed, documents, the admin's decision and terms, an invitation."""
+with what was typed, documents, the admin's decision and terms, an invitation, the team."""
 
 from sqlmodel import select
 
@@ -120,3 +120,21 @@ def test_invitation_by_email_joins_the_team(client, session, engine, settings):
     assert sorted(m.role for m in session.exec(select(BusinessMember))) == ["buyer", "owner"]
     again = client.post(path, data={"csrf_token": csrf_from(page.text)})
     assert again.status_code == 410
+    # the owner makes the buyer an owner too, then cannot take the last owner away
+    client.cookies.clear()
+    login(client, "owner@shop.example")
+    team = {m.role: m.user_id for m in session.exec(select(BusinessMember))}
+    assert "Make owner" in client.get("/business").text
+    promoted = form_post(client, "/business", f"/business/members/{team['buyer']}/role",
+                         {"role": "owner"})
+    assert promoted.status_code == 303
+    left = form_post(client, "/business", f"/business/members/{team['owner']}/remove", {})
+    assert left.status_code == 303  # the first owner leaves; out of the team, no more say:
+    form_post(client, "/business", f"/business/members/{team['buyer']}/role", {"role": "buyer"})
+    _fresh(session)
+    assert [(m.user_id, m.role) for m in session.exec(select(BusinessMember))] == [
+        (team["buyer"], "owner")]
+    client.cookies.clear()
+    login(client, "buyer@shop.example")
+    refused = form_post(client, "/business", f"/business/members/{team['buyer']}/remove", {})
+    assert refused.status_code == 409 and "needs an owner" in refused.text
