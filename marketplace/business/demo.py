@@ -155,7 +155,8 @@ def _offers(session: Session) -> int:
         group = session.get(ProducerGroup, membership.group_id)
         terms.set_minimums(session=session, actor=session.get(User, membership.user_id),
                            group=group, data=GroupMinimumsIn(first_order_min_cents=15_000,
-                                                             reorder_min_cents=7_500))
+                                                             reorder_min_cents=7_500,
+                                                             deposit_percent=50))
     return made
 
 

@@ -45,4 +45,6 @@ class PaymentPublic(BaseModel):
     applied_cents: int
     credit_cents: int
     received_on: date
-    bank_reference: str
+    bank_reference: str = Field(description="The bank's reference, the card payment's "
+                                            "PaymentIntent, or the invoice's credit line")
+    kind: str = Field(default="transfer", description="transfer | card | credit")

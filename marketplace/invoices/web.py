@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
+from marketplace import access
 from marketplace.auth.deps import AdminUser, CurrentUser
 from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, dollars, field_errors, form_values
@@ -34,8 +35,10 @@ def _rows(session, invoices) -> list[dict]:
 def statement(request: Request, session: SessionDep, user: CurrentUser):
     invoices = service.list_invoices(session=session, actor=user)
     rows = _rows(session, invoices)
+    member = access.business_membership(session=session, user=user)
     return render(request, "invoices/list.html", {
         "rows": rows, "owed": sum(r["due"] for r in rows), "admin": False,
+        "credit": service.credit_balance(session, member.business_id) if member else 0,
         "labels": STATUS_LABELS, "kinds": KIND_LABELS})
 
 

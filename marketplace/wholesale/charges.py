@@ -37,6 +37,7 @@ from marketplace.models import (
     PartStatus,
     PaymentKind,
     PaymentMethod,
+    ProducerGroup,
     PurchaseOrder,
     PurchaseOrderPart,
     PurchaseOrderStatus,
@@ -44,6 +45,7 @@ from marketplace.models import (
     WholesaleCharge,
     utcnow,
 )
+from marketplace.notifications.service import queue_email
 from marketplace.orders.service.payment import PAYMENT_METHOD
 from marketplace.payments import ledger, pricing
 from marketplace.payments.gateway import Intent
@@ -249,7 +251,23 @@ def apply_succeeded(*, session: Session, settings: Settings, charge: WholesaleCh
                               reference=intent_id)
         charge.invoice_id = invoice.id
         session.add(charge)
+    if charge.part_id is not None:
+        _tell_group(session, settings, order, charge)
     return "charge applied"
+
+
+def _tell_group(session: Session, settings: Settings, order: PurchaseOrder,
+                charge: WholesaleCharge) -> None:
+    """The group starts making once the deposit is in: its leader hears at once."""
+    part = session.get(PurchaseOrderPart, charge.part_id)
+    group = session.get(ProducerGroup, part.group_id)
+    leader = session.get(User, group.leader_id) if group.leader_id else None
+    if leader is not None:
+        queue_email(session=session, to=leader.email, template="purchase_order_deposit_paid",
+                    context={"order": order, "user": leader, "amount": charge.amount_cents,
+                             "business": session.get(Business, order.business_id),
+                             "url": f"{settings.base_url}/dashboard/purchase-orders/{part.id}"},
+                    locale=leader.locale)
 
 
 def failed(*, session: Session, charge: WholesaleCharge, intent_status: str,

@@ -25,7 +25,7 @@ from marketplace.models import (
 from marketplace.payments import ledger, pricing
 from marketplace.wholesale import card as wholesale_card
 from tests.factories import create_user
-from tests.helpers import fresh
+from tests.helpers import delivered_mail, fresh
 from tests.helpers.api import bearer, problem
 from tests.helpers.concurrency import race
 from tests.helpers.payments import DECLINED_ON_CHARGE, card, event, post_event
@@ -56,7 +56,7 @@ def account(session, name) -> int:
     return ledger.balance(session=session, account=name)
 
 
-def test_deposit_at_acceptance_then_the_invoice_takes_it(client, session, settings,
+def test_deposit_at_acceptance_then_the_invoice_takes_it(client, engine, session, settings,
                                                          stripe_api, deposit_trade):
     trade = deposit_trade
     shop = bearer(client, trade["buyer"])
@@ -82,6 +82,8 @@ def test_deposit_at_acceptance_then_the_invoice_takes_it(client, session, settin
     shop_id = trade["shop"].id
     fee = pricing.card_fee(13500, settings.card_fee_basis_points, settings.card_fee_fixed_cents)
     assert account(session, invoices.credit_account(shop_id)) == 13500
+    told = delivered_mail(engine, settings)[-1]
+    assert told["to"] == trade["leaders"][1].email and "start making" in told["subject"]
     assert account(session, ledger.CARD_FEES) == fee
     assert problem(pay(client, shop, order["id"], f"deposit-{made_part}",
                        card(stripe_api)), 409)["type"].endswith("/nothing-due")
