@@ -11,8 +11,15 @@ from marketplace.auth.deps import CurrentUser
 from marketplace.core.deps import SettingsDep
 from marketplace.core.openapi import problems
 from marketplace.db import SessionDep
-from marketplace.invoices import pdf, service
-from marketplace.invoices.schemas import CreditNoteIn, InvoicePublic, PaymentIn, PaymentPublic
+from marketplace.invoices import pdf, service, statement
+from marketplace.invoices.schemas import (
+    CreditNoteIn,
+    InvoicePublic,
+    PaymentIn,
+    PaymentPublic,
+    StatementLinePublic,
+    StatementPublic,
+)
 from marketplace.models import Invoice, InvoiceStatus
 
 router = APIRouter(tags=["invoices"])
@@ -49,6 +56,23 @@ def list_invoices(session: SessionDep, user: CurrentUser,
                   ) -> list[InvoicePublic]:
     return [invoice_public(session, i) for i in service.list_invoices(
         session=session, actor=user, business_id=business_id, status=invoice_status)]
+
+
+@router.get(
+    "/invoices/statement",
+    summary="Statement of account",
+    description=("Every invoice, credit note, bank transfer and card payment of your "
+                 "business by date, with the running balance (negative: credit held for "
+                 "you). Administrators pass `business_id`."),
+    responses=problems(401, 404, 422),
+)
+def get_statement(session: SessionDep, user: CurrentUser,
+                  business_id: Annotated[int | None, Query(ge=1)] = None) -> StatementPublic:
+    business = statement.business_for(session=session, actor=user, business_id=business_id)
+    rows = statement.lines(session, business.id)
+    return StatementPublic(business_id=business.id,
+                           balance_cents=rows[-1].balance_cents if rows else 0,
+                           lines=[StatementLinePublic(**vars(row)) for row in rows])
 
 
 @router.get(

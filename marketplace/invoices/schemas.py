@@ -48,3 +48,21 @@ class PaymentPublic(BaseModel):
     bank_reference: str = Field(description="The bank's reference, the card payment's "
                                             "PaymentIntent, or the invoice's credit line")
     kind: str = Field(default="transfer", description="transfer | card | credit")
+
+
+class StatementLinePublic(BaseModel):
+    on: date
+    kind: str = Field(description="invoice | credit_note | transfer | card")
+    reference: str
+    invoice_id: int | None
+    debit_cents: int = Field(description="Adds to what the business owes")
+    credit_cents: int = Field(description="Pays it")
+    balance_cents: int = Field(description="Owed after this line; negative: credit held")
+
+
+class StatementPublic(BaseModel):
+    """A business's statement of account, oldest line first."""
+
+    business_id: int
+    balance_cents: int = Field(description="Owed now; negative: credit the marketplace holds")
+    lines: list[StatementLinePublic]

@@ -165,7 +165,9 @@ def apply_credit(session: Session, invoice: Invoice, *, kind: PaymentKind, refer
     """Pay ``invoice`` from the business's credit: as much as there is, as is due, and (when
     given) as ``limit``. Recorded as a payment of ``kind`` under ``reference`` (the card
     payment's intent, or the invoice's own credit line). The caller holds the business's
-    row lock, so two invoices never spend the same credit."""
+    row lock, so two invoices never spend the same credit; the invoice's own lock keeps a
+    transfer recorded at the same moment from paying the same amount again."""
+    invoice = _lock(session, invoice)
     amount = min(credit_balance(session, invoice.business_id), outstanding(session, invoice))
     if limit is not None:
         amount = min(amount, limit)

@@ -18,13 +18,14 @@ from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.i18n import N_, format_usd
 from marketplace.i18n import gettext as _
-from marketplace.invoices import service
+from marketplace.invoices import service, statement
 from marketplace.invoices.api import pdf_response
 from marketplace.models import Business, InvoiceLine, InvoicePayment
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 STATUS_LABELS = {"open": N_("Open"), "overdue": N_("Overdue"), "paid": N_("Paid")}
 KIND_LABELS = {"invoice": N_("Invoice"), "credit_note": N_("Credit note")}
+STATEMENT_LABELS = {**KIND_LABELS, "transfer": N_("Bank transfer"), "card": N_("Card payment")}
 
 
 def _rows(session, invoices) -> list[dict]:
@@ -32,7 +33,7 @@ def _rows(session, invoices) -> list[dict]:
 
 
 @router.get("/business/invoices")
-def statement(request: Request, session: SessionDep, user: CurrentUser):
+def invoices_page(request: Request, session: SessionDep, user: CurrentUser):
     invoices = service.list_invoices(session=session, actor=user)
     rows = _rows(session, invoices)
     member = access.business_membership(session=session, user=user)
@@ -40,6 +41,15 @@ def statement(request: Request, session: SessionDep, user: CurrentUser):
         "rows": rows, "owed": sum(r["due"] for r in rows), "admin": False,
         "credit": service.credit_balance(session, member.business_id) if member else 0,
         "labels": STATUS_LABELS, "kinds": KIND_LABELS})
+
+
+@router.get("/business/statement")
+def statement_page(request: Request, session: SessionDep, user: CurrentUser):
+    business = statement.business_for(session=session, actor=user)
+    rows = statement.lines(session, business.id)
+    return render(request, "invoices/statement.html", {
+        "business": business, "rows": rows,
+        "balance": rows[-1].balance_cents if rows else 0, "kinds": STATEMENT_LABELS})
 
 
 def _detail(request, session, user, invoice, *, admin: bool, form: dict | None = None,

@@ -105,6 +105,9 @@ def test_deposit_at_acceptance_then_the_invoice_takes_it(client, engine, session
         commission = pricing.share(lines, settings.wholesale_commission_basis_points)
         assert ledger.group_payable(session=session, group_id=group.id) == lines - commission
     assert ledger.unbalanced_transactions(session=session) == []
+    statement = client.get("/api/v1/invoices/statement", headers=shop).json()
+    assert [(line["kind"], line["balance_cents"]) for line in statement["lines"]] == [
+        ("card", -13500), ("invoice", 63000 - 13500)]  # paid before it was invoiced
 
     # The made-to-order part ships now (its deposit is paid); the rest is on net-30.
     shipped = client.post(f"/api/v1/purchase-order-parts/{made_part}/ship",
@@ -235,7 +238,7 @@ def test_the_webhook_and_the_worker_finish_a_charge_a_request_left(
     assert session.get(WholesaleCharge, stuck.id).status == ChargeStatus.ABANDONED
 
 
-def test_an_overpayment_pays_the_next_invoice(client, session, settings, trade):
+def test_an_overpayment_pays_the_next_invoice(client, session, settings, signed_in, trade):
     admin = create_user(session, role=["admin"])
     shop, staff = bearer(client, trade["buyer"]), bearer(client, admin)
     invoice_ids = []
@@ -261,3 +264,22 @@ def test_an_overpayment_pays_the_next_invoice(client, session, settings, trade):
     assert invoices.outstanding(session, second) == 11000
     assert account(session, invoices.credit_account(trade["shop"].id)) == 0
     assert sum(e.amount_cents for e in session.exec(select(LedgerEntry))) == 0
+
+    # The statement of account lists what crossed between the shop and the marketplace,
+    # and its balance is what the ledger says the shop owes less the credit it holds.
+    statement = client.get("/api/v1/invoices/statement", headers=shop).json()
+    assert [(line["kind"], line["debit_cents"], line["credit_cents"], line["balance_cents"])
+            for line in statement["lines"]] == [
+        ("invoice", 18000, 0, 18000), ("transfer", 0, 25000, -7000),
+        ("invoice", 18000, 0, 11000)]
+    shop_id = trade["shop"].id
+    assert statement["balance_cents"] == -(
+        account(session, invoices.receivable_account(shop_id))
+        + account(session, invoices.credit_account(shop_id)))
+    assert client.get(f"/api/v1/invoices/statement?business_id={shop_id + 1}",
+                      headers=shop).status_code == 404  # another business's: not yours
+    assert client.get(f"/api/v1/invoices/statement?business_id={shop_id}",
+                      headers=staff).json()["balance_cents"] == 11000
+    page = signed_in(trade["buyer"]).get("/business/statement")
+    assert page.status_code == 200 and "Owed now: $110.00" in page.text
+    assert "ABA-991" in page.text and "-$70.00" in page.text.replace("−", "-")
