@@ -30,6 +30,10 @@ Rows (``--only a,b`` runs a subset; ``bare`` always runs, every ratio needs it):
                      (bench/queries.lua) from a pool of >= 2,000, none sent twice
     mixed-catalog    anonymous /catalog while another client places        >= 0.80 x bare
                      orders at a steady --order-rate (2/s) through the JSON API
+    wholesale        /wholesale, the wholesale catalog with tier prices, signed in as the
+                     demo shop (shop@crafts.example)                       (printed only)
+    wholesale-po     the demo shop's confirmed purchase order page (parts, dues, invoice)
+    statement        the demo shop's statement of account (/business/statement)
 
 Signed-in rows log the demo buyer (marketplace/demo.py) in through the HTML form (GET
 /auth/login for the CSRF token, POST /auth/login), pass the ``session`` cookie to wrk, and are
@@ -84,7 +88,8 @@ RATIO_TARGETS = {
 }
 ROWS = ("bare", "catalog", "catalog-p50", "product", "search-word", "api-list",
         "signed-catalog", "signed-product", "search-latency", "search-distinct",
-        "mixed-catalog")
+        "mixed-catalog", "wholesale", "wholesale-po", "statement")
+SHOP_ROWS = ("wholesale", "wholesale-po", "statement")
 P99_MS = 100.0
 RSS_MB = 150.0
 SEARCH_MS = 10.0
@@ -363,9 +368,29 @@ def demo_buyer() -> tuple[str, str]:
     return buyer.email, DEMO_PASSWORD
 
 
-def log_in(base: str) -> str:
+def demo_shop() -> tuple[str, str]:
+    """The demo shop's owner (a verified business on net-30) and the demo password."""
+    sys.path.insert(0, str(ROOT))
+    from marketplace.demo import DEMO_PASSWORD
+
+    return "shop@crafts.example", DEMO_PASSWORD
+
+
+def shop_order(url: str) -> int | None:
+    """The demo shop's first confirmed purchase order."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(text(
+            "SELECT min(id) FROM purchase_order WHERE status = 'confirmed'")).scalar()
+    engine.dispose()
+    return found
+
+
+def log_in(base: str, who: tuple[str, str] | None = None) -> str:
     """The ``Cookie`` header of a session opened through the HTML log-in form."""
-    email, password = demo_buyer()
+    email, password = who or demo_buyer()
     with httpx.Client(base_url=base, timeout=15, follow_redirects=False) as client:
         form = client.get("/auth/login")
         match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
@@ -812,19 +837,27 @@ def main() -> int:
         wait_healthy(base, server, log)
         started_rss = rss_mb(server.pid, "VmRSS")
 
-        cookie = None
-        login_note = ""
+        cookie = shop_cookie = None
+        login_note = shop_note = ""
         if "signed-catalog" in rows or "signed-product" in rows:
             try:
                 cookie = log_in(base)
             except (RuntimeError, OSError, ImportError, httpx.HTTPError) as exc:
                 login_note = f"not signed in: {exc}"
+        if set(SHOP_ROWS) & set(rows):
+            try:
+                shop_cookie = log_in(base, demo_shop())
+            except (RuntimeError, OSError, ImportError, httpx.HTTPError) as exc:
+                shop_note = f"not signed in: {exc}"
+        po_id = shop_order(url) if "wholesale-po" in rows else None
         urls = {
             "bare": "/healthz", "catalog": "/catalog", "catalog-p50": "/catalog?page=50",
             "product": f"/products/{product_id}", "search-word": search_path(word),
             "api-list": "/api/v1/products?limit=24", "signed-catalog": "/catalog",
             "signed-product": f"/products/{product_id}", "search-distinct": "/catalog?q=...",
-            "mixed-catalog": "/catalog",
+            "mixed-catalog": "/catalog", "wholesale": "/wholesale",
+            "wholesale-po": f"/business/purchase-orders/{po_id}",
+            "statement": "/business/statement",
         }
         results = []
         for name in rows:
@@ -833,6 +866,8 @@ def main() -> int:
             result = Result(name, urls[name])
             if name.startswith("signed-"):
                 result.headers = {"Cookie": cookie} if cookie else {}
+            if name in SHOP_ROWS:
+                result.headers = {"Cookie": shop_cookie} if shop_cookie else {}
             if name == "search-distinct":
                 result.paths_file = paths_file
             results.append(result)
@@ -844,12 +879,17 @@ def main() -> int:
                     result.skipped = True
                     result.add_note(login_note or "not signed in")
                     continue
+                if result.name in SHOP_ROWS and not shop_cookie:
+                    result.skipped = True
+                    result.add_note(shop_note or "not signed in")
+                    continue
                 if result.paths_file:
                     for path in warm_paths:
                         fetch(base + path)
                     continue
                 body = warm_up(base, result)
-                if result.name.startswith("signed-") and not is_personal(body):
+                if (result.name.startswith("signed-") or result.name in SHOP_ROWS) \
+                        and not is_personal(body):
                     result.skipped = True
                     result.add_note("the page is not personal (no log-out button): the "
                                     "session cookie was not accepted")
