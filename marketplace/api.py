@@ -11,6 +11,7 @@ from marketplace.checkout.api import router as checkout_router
 from marketplace.integrations.stripe.api import router as stripe_router
 from marketplace.invoices.api import router as invoices_router
 from marketplace.orders.api import router as orders_router
+from marketplace.payouts.api import router as payouts_router
 from marketplace.producers.api import router as groups_router
 from marketplace.wholesale.api import router as wholesale_router
 from marketplace.wholesale.orders_api import router as purchase_orders_router
@@ -24,6 +25,7 @@ router.include_router(wholesale_router)
 router.include_router(purchase_orders_router)
 router.include_router(invoices_router)
 router.include_router(quotes_router)
+router.include_router(payouts_router)
 router.include_router(products_router)
 router.include_router(certification_router)
 router.include_router(carts_router)

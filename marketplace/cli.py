@@ -12,12 +12,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from marketplace.config import get_settings
+from marketplace.payouts.cli import ledger_app, payouts_app
 
 app = typer.Typer(help="Cambodia Crafts Marketplace.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage accounts and roles.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 certifications_app = typer.Typer(help="Seal of Excellence jobs.", no_args_is_help=True)
 app.add_typer(certifications_app, name="certifications")
+app.add_typer(payouts_app, name="payouts")
+app.add_typer(ledger_app, name="ledger")
 console = Console()
 
 

@@ -93,6 +93,21 @@ class Settings(BaseSettings):
     khqr_account_id: str = Field(default="crafts@aclb", description="Bakong account the "
                                  "invoices' KHQR codes pay into (name@bank)")
     reminder_days_before_due: int = Field(default=3, ge=0)
+    payout_assume_delivered_days: int = Field(
+        default=14, ge=0, le=120, description="A parcel shipped this many days ago counts as "
+        "delivered for payouts when nobody marked it delivered")
+    payout_refund_window_days: int = Field(
+        default=14, ge=0, le=120, description="Days after delivery during which a sale's money "
+        "stays pending (the buyer may still ask for a refund)")
+    payout_minimum_cents: int = Field(
+        default=1000, ge=1, description="A group is paid in a run only when its available "
+        "balance reaches this (US cents)")
+    payout_reserve_cents: int = Field(
+        default=0, ge=0, description="Kept back from each group's available balance in every "
+        "run (US cents)")
+    payout_hold_days: int = Field(
+        default=3, ge=0, le=60, description="After a group changes where its payouts go, no "
+        "payout is made to it for this many days (a classic fraud path)")
     stripe_secret_key: str | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None

@@ -136,6 +136,7 @@ def issue_for_order(*, session: Session, settings: Settings,
         commission += cut
         payable[part.group_id] = payable.get(part.group_id, 0) + amount - cut
     ledger.post(session=session, kind="invoice", description=f"Invoice {invoice.number}",
+                invoice_id=invoice.id,
                 entries=[(receivable_account(business.id), None, -total),
                          *[(ledger.producer_account(g), g, c) for g, c in payable.items()],
                          (ledger.COMMISSION, None, commission)])
@@ -257,7 +258,7 @@ def credit_note(*, session: Session, settings: Settings, actor: User, invoice: I
     session.add(InvoiceLine(invoice_id=note.id, description=f"Correction of {invoice.number}",
                             description_km="", quantity=1, unit_price_cents=amount_cents,
                             total_cents=amount_cents))
-    ledger.post(session=session, kind="credit_note", entries=entries,
+    ledger.post(session=session, kind="credit_note", entries=entries, invoice_id=invoice.id,
                 description=f"Credit note {note.number} for {invoice.number}")
     if outstanding(session, invoice) == 0:
         invoice.status = InvoiceStatus.PAID

@@ -67,6 +67,13 @@ from marketplace.models.payments import (
     RefundStatus,
     StripeEvent,
 )
+from marketplace.models.payouts import (
+    Payout,
+    PayoutItem,
+    PayoutRun,
+    PayoutRunStatus,
+    PayoutStatus,
+)
 from marketplace.models.producer import (
     Community,
     GroupInvitation,
@@ -102,6 +109,11 @@ __all__ = [
     "InvoicePayment",
     "InvoiceStatus",
     "PartStatus",
+    "Payout",
+    "PayoutItem",
+    "PayoutRun",
+    "PayoutRunStatus",
+    "PayoutStatus",
     "PaymentKind",
     "ChargePurpose",
     "ChargeStatus",

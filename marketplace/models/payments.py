@@ -107,10 +107,14 @@ class LedgerTransaction(SQLModel, table=True):
     __tablename__ = "ledger_transaction"
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=20, description="payment | refund | payout")
+    kind: str = Field(max_length=20, description=(
+        "payment | refund | invoice | credit_note | transfer | wholesale_card | applied | "
+        "payout | payout_sent | payout_reversal"))
     order_id: int | None = Field(default=None, foreign_key="order.id", index=True,
                                  ondelete="RESTRICT")
     refund_id: int | None = Field(default=None, foreign_key="refund.id", ondelete="RESTRICT")
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True,
+                                   ondelete="RESTRICT", description="Invoices, credit notes")
     description: str = Field(default="", max_length=300)
     created_at: datetime = created_at_field()
 

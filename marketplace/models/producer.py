@@ -65,6 +65,9 @@ class ProducerGroup(SQLModel, table=True):
     payout_account_number: str | None = Field(default=None, max_length=40)
     payout_bank_name: str | None = Field(default=None, max_length=80)
     payout_verified_at: datetime | None = time_field()
+    payout_changed_at: datetime | None = time_field()
+    payout_currency: str = Field(default="USD", max_length=3,
+                                 sa_column_kwargs={"server_default": "USD"})
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
     verified_at: datetime | None = time_field()

@@ -26,13 +26,13 @@ def producer_account(group_id: int) -> str:
 
 def post(*, session: Session, kind: str, entries: list[tuple[str, int | None, int]],
          order_id: int | None = None, refund_id: int | None = None,
-         description: str = "") -> LedgerTransaction:
+         invoice_id: int | None = None, description: str = "") -> LedgerTransaction:
     """Write one balanced transaction; entries are (account, group id, signed cents)."""
     entries = [e for e in entries if e[2] != 0]
     if sum(amount for _a, _g, amount in entries) != 0:
         raise UnbalancedTransaction(entries)
     txn = LedgerTransaction(kind=kind, order_id=order_id, refund_id=refund_id,
-                            description=description[:300])
+                            invoice_id=invoice_id, description=description[:300])
     session.add(txn)
     session.flush()
     for account, group_id, amount in entries:

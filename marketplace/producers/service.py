@@ -170,7 +170,7 @@ def set_payout_destination(*, session: Session, settings: Settings, actor: User,
     group.payout_account_number = data.account_number.replace(" ", "")
     group.payout_bank_name = data.bank_name if data.method == "bank" else None
     group.payout_verified_at = None
-    group.updated_at = utcnow()
+    group.payout_changed_at = group.updated_at = utcnow()  # payouts wait: payout_hold_days
     session.add(group)
     audit.record(session=session, actor=actor, entity_type="producer_group", entity_id=group.id,
                  action="payout_destination_changed", from_state=previous,
