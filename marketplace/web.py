@@ -11,6 +11,7 @@ from marketplace.checkout.web import router as checkout_router
 from marketplace.core.csrf import verify_csrf
 from marketplace.invoices.web import router as invoices_router
 from marketplace.orders.web import router as orders_router
+from marketplace.payouts.web import router as payouts_router
 from marketplace.producers.web import router as producers_router
 from marketplace.wholesale.orders_web import router as purchase_orders_router
 from marketplace.wholesale.pay_web import router as wholesale_pay_router
@@ -26,6 +27,7 @@ for _router in (
     purchase_orders_router,
     wholesale_pay_router,
     invoices_router,
+    payouts_router,
     quotes_router,
     catalog_router,
     certification_router,

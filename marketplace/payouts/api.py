@@ -3,7 +3,7 @@ each group's earnings for its members."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import Response
 from sqlmodel import select
 
@@ -13,7 +13,7 @@ from marketplace.core.deps import SettingsDep
 from marketplace.core.openapi import problems
 from marketplace.db import SessionDep
 from marketplace.models import Payout, PayoutItem
-from marketplace.payouts import earnings, runs
+from marketplace.payouts import earnings, runs, statement, statement_pdf
 from marketplace.payouts.schemas import (
     EarningsPublic,
     FailedIn,
@@ -21,6 +21,7 @@ from marketplace.payouts.schemas import (
     RunIn,
     RunPublic,
     SentIn,
+    StatementMonth,
 )
 
 router = APIRouter(tags=["payouts"])
@@ -152,3 +153,36 @@ def group_earnings(group_id: int, session: SessionDep, settings: SettingsDep,
                            .order_by(Payout.id.desc()).limit(50)).all()
     return EarningsPublic(group_id=group.id, **vars(figures),
                           payouts=[payout_public(session, p) for p in payouts])
+
+
+@router.get(
+    "/producer-groups/{group_id}/statements",
+    summary="A group's monthly statements (its members)",
+    description="One line per month with earnings, newest first; `pdf` is the statement.",
+    responses=problems(401, 403, 404),
+)
+def statements(group_id: int, session: SessionDep, settings: SettingsDep,
+               user: CurrentUser) -> list[StatementMonth]:
+    group = access.get_group(session=session, group_id=group_id)
+    access.require_member(session=session, user=user, group_id=group.id)
+    months: dict[str, int] = {}
+    for row in statement.rows(session, settings, group.id, limit=5000):
+        key = row.on.strftime("%Y-%m")
+        months[key] = months.get(key, 0) + row.amount_cents
+    return [StatementMonth(month=m, earned_cents=c,
+                           pdf=f"/api/v1/producer-groups/{group.id}/statements/{m}.pdf")
+            for m, c in sorted(months.items(), reverse=True)]
+
+
+@router.get(
+    "/producer-groups/{group_id}/statements/{month}.pdf",
+    summary="A month's earnings statement as PDF (its members)",
+    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 422)},
+)
+def statement_file(group_id: int, month: Annotated[str, Path(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")],
+                   session: SessionDep, settings: SettingsDep, user: CurrentUser) -> Response:
+    group = access.get_group(session=session, group_id=group_id)
+    access.require_member(session=session, user=user, group_id=group.id)
+    return Response(statement_pdf.render_month(session, settings, group, month),
+                    media_type="application/pdf", headers={
+                        "Content-Disposition": f'attachment; filename="earnings-{month}.pdf"'})

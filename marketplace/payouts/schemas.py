@@ -65,3 +65,9 @@ class EarningsPublic(BaseModel):
     in_payout_cents: int = Field(description="In a payout not sent yet")
     paid_cents: int = Field(description="Sent to the group")
     payouts: list[PayoutPublic]
+
+
+class StatementMonth(BaseModel):
+    month: str = Field(examples=["2026-11"])
+    earned_cents: int = Field(description="Sales less refunds booked that month")
+    pdf: str = Field(description="The statement's address")
