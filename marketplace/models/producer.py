@@ -31,11 +31,18 @@ class Community(StrEnum):
 
 
 class PayoutMethod(StrEnum):
+    """Where a group's payouts go. Bank accounts (a named bank, or ``bank`` with its name
+    typed) go out in the bank file; a Bakong account ID in the Bakong file; ``cash`` is
+    handed over by a partner organisation named in ``payout_bank_name``."""
+
     BANK = "bank"
     ABA = "aba"
     ACLEDA = "acleda"
+    CANADIA = "canadia"
     WING = "wing"
+    PRINCE = "prince"
     BAKONG = "bakong"
+    CASH = "cash"
 
 
 class ProducerGroup(SQLModel, table=True):

@@ -38,12 +38,16 @@ GROUP_STATUS_HELP = {
 }
 ROLE_LABELS = {"leader": N_("Leader"), "member": N_("Member")}
 PAYOUT_LABELS = {
-    "bank": N_("Bank account"),
     "aba": N_("ABA Bank"),
     "acleda": N_("ACLEDA Bank"),
-    "wing": N_("Wing"),
-    "bakong": N_("Bakong"),
+    "canadia": N_("Canadia Bank"),
+    "wing": N_("Wing Bank"),
+    "prince": N_("Prince Bank"),
+    "bank": N_("Another bank (name it below)"),
+    "bakong": N_("Bakong account ID"),
+    "cash": N_("Cash through a partner organisation (name it below)"),
 }
+CURRENCY_LABELS = {"USD": N_("US dollars"), "KHR": N_("Riel")}
 AUDIT_LABELS = {
     "applied": N_("Applied"),
     "verified": N_("Verified"),

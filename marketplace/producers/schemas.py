@@ -1,10 +1,21 @@
 """Input and output shapes for producer groups."""
 
+import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from marketplace.i18n import gettext as _
 from marketplace.models import Community, Craft, GroupRole, PayoutMethod
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
@@ -63,13 +74,51 @@ class GroupUpdate(BaseModel):
     story_km: Text | None = None
 
 
+# Account numbers by bank, where the format is known: ABA accounts have 9 digits. Other
+# banks' and Wing's numbers are checked as 6 to 20 digits until their formats are confirmed.
+ACCOUNT_DIGITS = {"aba": (9, 9)}
+BAKONG_ID = re.compile(r"^[a-z0-9_.]{2,40}@[a-z0-9]{2,20}$")
+
+
 class PayoutDestinationIn(BaseModel):
+    """Where the group's payouts go: a bank account (``bank`` with ``bank_name`` for a bank
+    not listed), a Bakong account ID (name@bank), or cash through a partner organisation
+    (``bank_name`` names it; ``account_number`` is the phone of whoever collects)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"method": "aba", "account_name": "Kuoy Weavers Association",
+         "account_number": "000 123 456", "currency": "USD"},
+        {"method": "bakong", "account_name": "Kuoy Weavers", "account_number": "kuoy@aclb",
+         "currency": "KHR"}]})
+
     method: PayoutMethod
     account_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2,
                                                    max_length=120)]
     account_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4,
-                                                     max_length=40, pattern=r"^[0-9 +\-]+$")]
+                                                     max_length=40,
+                                                     pattern=r"^[0-9A-Za-z @+._\-]+$")]
     bank_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+    currency: Literal["USD", "KHR"] = "USD"
+
+    @field_validator("account_number")
+    @classmethod
+    def _account_for_the_method(cls, value: str, info: ValidationInfo) -> str:
+        method = info.data.get("method")
+        number = value.replace(" ", "").replace("-", "")
+        if method == PayoutMethod.BAKONG:
+            if not BAKONG_ID.match(number.lower()):
+                raise PydanticCustomError("bakong_id", _(
+                    "Enter the Bakong account ID, like name@bank."))
+            return number.lower()
+        if not number.lstrip("+").isdigit():
+            raise PydanticCustomError("digits", _("Enter the number with digits only."))
+        low, high = ACCOUNT_DIGITS.get(method, (6, 20))
+        if method != PayoutMethod.CASH and not low <= len(number) <= high:
+            raise PydanticCustomError("account_digits", _(
+                "This bank's account numbers have %(n)s digits.", n=low) if low == high
+                else _("Enter the account number (%(low)s to %(high)s digits).",
+                       low=low, high=high))
+        return number
 
 
 class InvitationIn(BaseModel):

@@ -164,11 +164,15 @@ def set_payout_destination(*, session: Session, settings: Settings, actor: User,
     require_member(session=session, user=actor, group_id=group.id, leader=True)
     if data.method == "bank" and not data.bank_name:
         raise ValidationFailed({"bank_name": _("Name the bank.")})
+    if data.method == "cash" and not data.bank_name:
+        raise ValidationFailed({"bank_name": _("Name the partner organisation that hands "
+                                               "the cash over.")})
     previous = group.payout_method
     group.payout_method = data.method
     group.payout_account_name = data.account_name
     group.payout_account_number = data.account_number.replace(" ", "")
-    group.payout_bank_name = data.bank_name if data.method == "bank" else None
+    group.payout_bank_name = data.bank_name if data.method in ("bank", "cash") else None
+    group.payout_currency = data.currency
     group.payout_verified_at = None
     group.payout_changed_at = group.updated_at = utcnow()  # payouts wait: payout_hold_days
     session.add(group)

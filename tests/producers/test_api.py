@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from marketplace.models import ProducerGroup
+from marketplace.models import ProducerGroup, User
 from tests.factories import add_member, create_group, create_user
 from tests.helpers import delivered_mail
 from tests.helpers.api import token_for
@@ -206,3 +206,27 @@ def test_leader_invites_by_email(client, session, engine, settings):
     assert sent.json()["email"] == "sreymom@example.com" and "token" not in sent.text
     mails = delivered_mail(engine, settings)
     assert [m["To"] for m in mails] == ["sreymom@example.com"]
+
+
+def test_payout_destinations_are_checked_per_rail(client, session):
+    group = create_group(session)
+    leader = bearer(client, session.get(User, group.leader_id))
+    url = f"/api/v1/producer-groups/{group.id}/payout-destination"
+    base = {"account_name": "Kuoy Weavers"}
+    short = client.put(url, headers=leader, json={**base, "method": "aba",
+                                                  "account_number": "12 345 678"})
+    assert short.status_code == 422 and "9 digits" in fields(short)["account_number"]
+    wrong_id = client.put(url, headers=leader, json={**base, "method": "bakong",
+                                                     "account_number": "0123 456"})
+    assert "name@bank" in fields(wrong_id)["account_number"]
+    no_partner = client.put(url, headers=leader, json={**base, "method": "cash",
+                                                       "account_number": "012 345 678"})
+    assert "partner organisation" in fields(no_partner)["bank_name"]
+    saved = client.put(url, headers=leader, json={**base, "method": "bakong",
+                                                  "account_number": "Kuoy_Weavers@ACLB",
+                                                  "currency": "KHR"})
+    assert saved.status_code == 200, saved.text
+    session.rollback()
+    stored = session.get(ProducerGroup, group.id)
+    assert (stored.payout_account_number, stored.payout_currency) == ("kuoy_weavers@aclb", "KHR")
+    assert stored.payout_changed_at is not None  # payouts wait payout_hold_days

@@ -11,6 +11,7 @@ from marketplace import access, geo
 from marketplace.auth.deps import CurrentUser, OptionalUser
 from marketplace.catalog import service as catalog
 from marketplace.catalog.service import photos
+from marketplace.config import get_settings
 from marketplace.core.deps import SettingsDep, StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
 from marketplace.core.templating import flash, render
@@ -94,9 +95,12 @@ def _dashboard(request: Request, session, storage, user, group_id: int | None = 
         "labels": forms.LABELS,
         "role_options": forms.options(forms.ROLE_LABELS),
         "payout_options": forms.options(forms.PAYOUT_LABELS),
+        "currency_options": forms.options(forms.CURRENCY_LABELS),
+        "payout_hold_days": get_settings().payout_hold_days,
         "form": form or {"role": GroupRole.MEMBER, "method": group.payout_method or "",
                          "account_name": group.payout_account_name or "",
-                         "bank_name": group.payout_bank_name or ""},
+                         "bank_name": group.payout_bank_name or "",
+                         "currency": group.payout_currency or "USD"},
         "errors": forms.field_errors(errors or {}),
     }, status_code=status_code)
 
@@ -130,9 +134,10 @@ def payout(group_id: int, request: Request, form: FormDep, session: SessionDep,
            settings: SettingsDep, storage: StorageDep, user: CurrentUser):
     group = access.get_group(session=session, group_id=group_id)
     values = form_values(form)
-    fields = ("method", "account_name", "account_number", "bank_name")
+    fields = ("method", "account_name", "account_number", "bank_name", "currency")
     data = {key: values.get(key, "").strip() for key in fields}
     data["bank_name"] = data["bank_name"] or None
+    data["currency"] = data["currency"] or "USD"
     try:
         service.set_payout_destination(session=session, settings=settings, actor=user,
                                        group=group,
