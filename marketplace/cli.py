@@ -155,6 +155,12 @@ def demo_data(
             task = progress.add_task("Businesses", total=business_demo.STEPS)
             created += business_demo.load(session=session, settings=get_settings(),
                                           advance=lambda: progress.advance(task))
+        with transaction(engine) as session:
+            from marketplace.payouts import demo as payouts_demo
+
+            task = progress.add_task("Payouts", total=payouts_demo.STEPS)
+            created += payouts_demo.load(session=session, settings=get_settings(),
+                                         advance=lambda: progress.advance(task))
         added = 0
         if products:
             with transaction(engine) as session:

@@ -59,6 +59,21 @@ def test_demo_data_builds_groups_and_a_published_catalog_once(session, settings)
     women = sum(g.women_count for g in groups) / sum(g.members_count for g in groups)
     assert 0.6 <= women <= 0.8
 
+    # Payouts: a completed run (USD and riel sent, one failed and reversed), one group held
+    # after changing its destination, and Kuoy with money available and pending.
+    from marketplace.models import Payout, PayoutRun
+    from marketplace.payouts import earnings
+
+    [run] = session.exec(select(PayoutRun)).all()
+    assert run.status == "closed" and run.approved_by_id != run.created_by_id
+    payouts = {(p.currency, p.status) for p in session.exec(select(Payout))}
+    assert {("USD", "sent"), ("KHR", "sent"), ("USD", "failed")} <= payouts
+    chhaeb = by_name["Chhaeb Khmer Potters"]
+    assert chhaeb.payout_changed_at is not None and not session.exec(
+        select(Payout).where(Payout.group_id == chhaeb.id)).all()
+    figures = earnings.balances(session, settings, kuoy.id)
+    assert figures.available_cents > 0 and figures.pending_cents > 0 and figures.paid_cents > 0
+
     producer = session.exec(select(User).where(User.email == "producer@crafts.example")).one()
     membership = session.exec(select(GroupMembership).where(
         GroupMembership.user_id == producer.id)).one()

@@ -28,11 +28,12 @@ from marketplace.models import (
 from marketplace.orders import service as orders
 from marketplace.orders.service import refunds
 from marketplace.payments import ledger
-from marketplace.payouts import earnings
+from marketplace.payouts import check, earnings
 from tests.factories import cart_with, create_group, create_product, create_user, placed_order
 from tests.helpers import delivered_mail, fresh
 from tests.helpers.api import bearer, problem
 from tests.helpers.concurrency import race
+from tests.helpers.payments import pay_with_webhook, place
 
 RUNS = "/api/v1/payouts/runs"
 
@@ -239,3 +240,20 @@ def test_ledger_check_finds_what_does_not_add_up(session, settings, cli_env):
     session.commit()
     bad = runner.invoke(cli, ["ledger", "check", "--no-stripe"])
     assert bad.exit_code == 1 and f"transaction {entry.transaction_id}" in bad.output
+
+
+def test_ledger_check_compares_card_money_with_stripe(client, session, settings, gateway,
+                                                     stripe_api, cli_env):
+    group = paying_group(session)
+    piece = create_product(session, group=group, price_cents=4000, stock_on_hand=3)
+    order = place(session, settings, [(piece, 1)])
+    intent = pay_with_webhook(client, session, settings, gateway, stripe_api, order)
+    report = check.run(session, gateway)
+    assert report.ok, report.differences
+    assert report.card_at_stripe_cents == report.card_in_ledger_cents == order.total_cents
+    # A refund made at Stripe's dashboard that never reached this marketplace:
+    stripe_api.v1.refunds.create({"payment_intent": intent["id"], "amount": 500})
+    fresh(session)
+    report = check.run(session, gateway)
+    assert not report.ok
+    assert f"Stripe holds {order.total_cents - 500} cents" in report.differences[0]
