@@ -37,6 +37,7 @@ class Piece:
     commission_cents: int
     card_fee_cents: int  # paid out of the commission, shown so the split adds up
     net_cents: int
+    refunded_cents: int = 0  # refunded to the buyer on this line (its own ledger entry)
 
 
 @dataclass
@@ -107,7 +108,8 @@ def _retail_pieces(session: Session, group_id: int, order_ids) -> dict:
             .order_by(OrderLine.id)):
         out.setdefault(line.order_id, []).append(Piece(
             line.title, line.title_km, line.maker, line.quantity, line.line_total_cents,
-            line.commission_cents, line.card_fee_cents, line.producer_cents))
+            line.commission_cents, line.card_fee_cents, line.producer_cents,
+            line.refunded_cents))
     return out
 
 

@@ -108,18 +108,26 @@ def test_delivered_money_is_paid_after_approval_and_sent_once(client, session, s
                                json={"reference": "ABA TRF 772"}), 409)
     assert client.get(f"{RUNS}/{run['id']}", headers=maker).json()["status"] == "closed"
     fresh(session)
+    second_group = paying_group(session)
+    sale(session, settings, second_group, delivered_days_ago=30)
+    other_run = client.post(RUNS, headers=maker, json={}).json()
+    client.post(f"{RUNS}/{other_run['id']}/approve", headers=checker)
+    reused = client.post(f"/api/v1/payouts/{other_run['payouts'][0]['id']}/sent",
+                         headers=checker, json={"reference": "ABA TRF 771"})
+    assert "already recorded" in problem(reused, 409)["detail"]
+    fresh(session)
     figures = earnings.balances(session, settings, group.id)
     assert (figures.available_cents, figures.pending_cents, figures.paid_cents) == \
         (0, owed, owed)
     assert ledger.group_payable(session=session, group_id=group.id) == owed  # the pending one
     assert ledger.unbalanced_transactions(session=session) == []
-    mail = delivered_mail(engine, settings)[-1]
-    assert "has been paid" in mail["subject"] and "ABA TRF 771" in mail.get_content()
+    [mail] = [m for m in delivered_mail(engine, settings) if "has been paid" in m["subject"]]
+    assert "ABA TRF 771" in mail.get_content()
     leader = bearer(client, session.get(User, group.leader_id))
     mine = client.get(f"/api/v1/producer-groups/{group.id}/earnings", headers=leader).json()
     assert (mine["paid_cents"], mine["pending_cents"]) == (owed, owed)
     fresh(session)
-    other = paying_group(session)
+    other = paying_group(session)  # a group of which the leader is not a member
     assert client.get(f"/api/v1/producer-groups/{other.id}/earnings",
                       headers=leader).status_code == 403
 
