@@ -179,7 +179,7 @@ def statements(group_id: int, session: SessionDep, settings: SettingsDep,
     summary="A month's earnings statement as PDF (its members)",
     responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 422)},
 )
-def statement_file(group_id: int, month: Annotated[str, Path(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")],
+def statement_file(group_id: int, month: Annotated[str, Path(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")],
                    session: SessionDep, settings: SettingsDep, user: CurrentUser) -> Response:
     group = access.get_group(session=session, group_id=group_id)
     access.require_member(session=session, user=user, group_id=group.id)

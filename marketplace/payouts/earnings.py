@@ -10,8 +10,9 @@ refund window is over:
 - a wholesale invoice: the invoice paid and the group's part shipped
   ``payout_assume_delivered_days`` ago.
 
-Until then it is *pending*. A negative one (a refund, a credit note) is available at once,
-so a refund after a payout leaves the balance negative and the next payout nets it. An
+Until then it is *pending*. A negative one (a refund, a credit note) waits with its sale
+while the sale is unpaid, and is available at once when the sale was already paid out: a
+refund after a payout leaves the balance negative and the next payout nets it. An
 entry held by a payout that has not failed is no longer available: it is *in a payout*
 (pending) or *paid* (sent).
 """
@@ -50,8 +51,7 @@ class Earning:
     available_at: datetime | None  # None: not known yet (not delivered, not paid)
 
     def available(self, now: datetime) -> bool:
-        return self.amount_cents < 0 or (self.available_at is not None
-                                         and self.available_at <= now)
+        return self.available_at is not None and self.available_at <= now
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,24 @@ def unclaimed(session: Session, settings: Settings, group_id: int) -> list[Earni
                 when = part.shipped_at + assume
         result.append(Earning(entry.id, entry.amount_cents, txn.kind, txn.order_id,
                               txn.invoice_id, entry.created_at, when))
-    return result
+    return _refunds_follow_their_sales(result)
+
+
+def _refunds_follow_their_sales(earnings: list[Earning]) -> list[Earning]:
+    """A refund or credit note whose sale is still unpaid waits with it (a sale refunded
+    before it ships nets to nothing, and takes nothing from the group's other money); one
+    whose sale was already paid out is available at once, for the next payout to net."""
+    sale_ready = {(e.order_id, e.invoice_id): e.available_at for e in earnings
+                  if e.amount_cents > 0}
+    out = []
+    for e in earnings:
+        if e.amount_cents < 0:
+            key = (e.order_id, e.invoice_id)
+            when = sale_ready.get(key, e.created_at)
+            e = Earning(e.entry_id, e.amount_cents, e.kind, e.order_id, e.invoice_id,
+                        e.created_at, when)
+        out.append(e)
+    return out
 
 
 def balances(session: Session, settings: Settings, group_id: int,

@@ -105,9 +105,13 @@ def create_run(*, session: Session, settings: Settings, actor: User,
     session.add(run)
     session.flush()
     total = 0
+    held_since = now - timedelta(days=settings.payout_hold_days)
     for done, group in enumerate(groups, start=1):
-        session.exec(select(ProducerGroup).where(ProducerGroup.id == group.id)
-                     .with_for_update()).one()
+        group = session.exec(select(ProducerGroup).where(ProducerGroup.id == group.id)
+                             .with_for_update().execution_options(populate_existing=True)).one()
+        if group.payout_verified_at is None or (group.payout_changed_at is not None
+                                                and group.payout_changed_at > held_since):
+            continue  # its destination changed meanwhile: it waits like the others
         chosen = earnings.to_pay(earnings.unclaimed(session, settings, group.id), now,
                                  settings.payout_reserve_cents)
         amount = sum(e.amount_cents for e in chosen)
@@ -177,6 +181,7 @@ def approve(*, session: Session, actor: User, run: PayoutRun) -> PayoutRun:
     RUN_STATUS.must_change(session, run, PayoutRunStatus.APPROVED, actor=actor,
                            values={"approved_by_id": actor.id, "approved_at": utcnow()},
                            lost=_("This run was approved or cancelled meanwhile."))
+    _close_if_done(session, run)
     return run
 
 
@@ -186,7 +191,8 @@ def cancel(*, session: Session, actor: User, run: PayoutRun) -> PayoutRun:
     RUN_STATUS.must_change(session, run, PayoutRunStatus.CANCELLED, actor=actor,
                            lost=_("This run was approved or cancelled meanwhile."))
     for payout in payouts_of(session, run):
-        _reverse(session, payout, actor, _("The run was cancelled."))
+        if payout.status != PayoutStatus.FAILED:
+            _reverse(session, payout, actor, _("The run was cancelled."))
     return run
 
 
@@ -206,16 +212,22 @@ def export(*, session: Session, actor: User, run: PayoutRun, rail: str) -> str:
             continue
         whole, part = divmod(payout.amount_minor, 100)
         amount = str(payout.amount_minor) if payout.currency == "KHR" else f"{whole}.{part:02d}"
-        writer.writerow((payout.id, payout.group_id, names.get(payout.group_id, ""),
-                         payout.rail, payout.destination.get("bank") or "",
-                         payout.destination.get("account_name") or "",
-                         payout.destination.get("account_number") or "", payout.currency,
-                         str(payout.amount_minor), amount, f"PAYOUT-{payout.id}"))
+        writer.writerow((payout.id, payout.group_id, _cell(names.get(payout.group_id, "")),
+                         payout.rail, _cell(payout.destination.get("bank") or ""),
+                         _cell(payout.destination.get("account_name") or ""),
+                         _cell(payout.destination.get("account_number") or ""),
+                         payout.currency, str(payout.amount_minor), amount,
+                         f"PAYOUT-{payout.id}"))
     run.exported_at = run.exported_at or utcnow()
     session.add(run)
     audit.record(session=session, actor=actor, entity_type="payout_run", entity_id=run.id,
                  action="exported", data={"rail": rail})
     return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A text typed by a group, made safe for a spreadsheet (no formula runs)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def get_payout(session: Session, actor: User | None, payout_id: int) -> Payout:
@@ -233,7 +245,9 @@ def mark_sent(*, session: Session, settings: Settings, actor: User, payout: Payo
     reference = " ".join(reference.split()).upper()
     if not reference:
         raise ValidationFailed({"reference": _("Enter the bank's reference.")})
-    run = session.get(PayoutRun, payout.run_id)
+    if len(reference) > 80:
+        raise ValidationFailed({"reference": _("The reference is at most 80 characters.")})
+    run = _lock_run(session, payout.run_id)
     if run.status != PayoutRunStatus.APPROVED:
         raise Conflict(_("Mark payouts sent once the run is approved."))
     try:
@@ -258,9 +272,20 @@ def mark_failed(*, session: Session, actor: User, payout: Payout, reason: str) -
     _require_admin(session, actor)
     if not reason.strip():
         raise ValidationFailed({"reason": _("Say why it failed.")})
-    _reverse(session, payout, actor, reason.strip())
-    _close_if_done(session, session.get(PayoutRun, payout.run_id))
+    run = _lock_run(session, payout.run_id)
+    if run.status not in (PayoutRunStatus.APPROVED, PayoutRunStatus.CLOSED):
+        raise Conflict(_("A payout fails once its run is approved; cancel a draft run "
+                         "instead."))
+    _reverse(session, payout, actor, reason.strip()[:500])
+    _close_if_done(session, run)
     return payout
+
+
+def _lock_run(session: Session, run_id: int) -> PayoutRun:
+    """The run's row, locked: of two payouts marked at once, the second sees the first
+    (so the run is closed when the last one is marked)."""
+    return session.exec(select(PayoutRun).where(PayoutRun.id == run_id).with_for_update()
+                        .execution_options(populate_existing=True)).one()
 
 
 def _reverse(session: Session, payout: Payout, actor: User, reason: str) -> None:

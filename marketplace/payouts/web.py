@@ -29,7 +29,7 @@ STATUS_LABELS = {"pending": N_("Pending"), "available": N_("Available"),
                  "cancelled": N_("Cancelled")}
 KIND_LABELS = {"payment": N_("Sale"), "refund": N_("Refund"), "invoice": N_("Wholesale invoice"),
                "credit_note": N_("Credit note")}
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -89,7 +89,7 @@ def make_run(request: Request, form: FormDep, session: SessionDep, settings: Set
     values = form_values(form)
     rate = (values.get("khr_per_usd") or "").replace(",", "").strip()
     try:
-        if rate and not rate.isdigit():
+        if rate and not re.fullmatch(r"[0-9]{1,6}", rate):
             raise ValidationFailed({"khr_per_usd": _("Enter the riel per dollar, e.g. 4100.")})
         with all_or_nothing(session):
             run = runs.create_run(session=session, settings=settings, actor=admin,

@@ -265,3 +265,34 @@ def test_ledger_check_compares_card_money_with_stripe(client, session, settings,
     report = check.run(session, gateway)
     assert not report.ok
     assert f"Stripe holds {order.total_cents - 500} cents" in report.differences[0]
+
+
+def test_a_sale_refunded_before_it_ships_takes_nothing_from_the_rest(client, session,
+                                                                     settings, admins):
+    group = paying_group(session)
+    delivered = sale(session, settings, group, delivered_days_ago=30)
+    cancelled = sale(session, settings, group)  # paid, never shipped
+    fresh(session)
+    admin = session.get(User, admins[0].id)
+    refund = refunds.request_refund(session=session, actor=admin,
+                                    order=session.get(Order, cancelled.id),
+                                    reason="The buyer cancelled before it was made")
+    assert refunds.settle(session=session, refund=refund, stripe_refund_id="re_before_ship")
+    session.commit()
+    fresh(session)
+    figures = earnings.balances(session, settings, group.id)
+    assert (figures.available_cents, figures.pending_cents) == (earned(session, delivered), 0)
+
+    # A draft run's payout cannot be marked failed: the draft is cancelled instead, whole.
+    maker = bearer(client, admins[0])
+    run = client.post(RUNS, headers=maker, json={}).json()
+    payout_id = run["payouts"][0]["id"]
+    assert problem(client.post(f"/api/v1/payouts/{payout_id}/failed", headers=maker,
+                               json={"reason": "too early"}), 409)
+    cancelled_run = client.post(f"{RUNS}/{run['id']}/cancel", headers=maker).json()
+    assert cancelled_run["status"] == "cancelled"
+    assert cancelled_run["payouts"][0]["status"] == "failed"
+    fresh(session)
+    assert earnings.balances(session, settings, group.id).available_cents == \
+        earned(session, delivered)
+    assert ledger.unbalanced_transactions(session=session) == []
