@@ -34,6 +34,8 @@ Rows (``--only a,b`` runs a subset; ``bare`` always runs, every ratio needs it):
                      demo shop (shop@crafts.example)                       (printed only)
     wholesale-po     the demo shop's confirmed purchase order page (parts, dues, invoice)
     statement        the demo shop's statement of account (/business/statement)
+    earnings         the Kuoy association's Earnings page, signed in as its leader
+                     (producer@crafts.example): balances, payouts, each sale (printed only)
 
 Signed-in rows log the demo buyer (marketplace/demo.py) in through the HTML form (GET
 /auth/login for the CSRF token, POST /auth/login), pass the ``session`` cookie to wrk, and are
@@ -88,8 +90,9 @@ RATIO_TARGETS = {
 }
 ROWS = ("bare", "catalog", "catalog-p50", "product", "search-word", "api-list",
         "signed-catalog", "signed-product", "search-latency", "search-distinct",
-        "mixed-catalog", "wholesale", "wholesale-po", "statement")
+        "mixed-catalog", "wholesale", "wholesale-po", "statement", "earnings")
 SHOP_ROWS = ("wholesale", "wholesale-po", "statement")
+PRODUCER_ROWS = ("earnings",)
 P99_MS = 100.0
 RSS_MB = 150.0
 SEARCH_MS = 10.0
@@ -374,6 +377,19 @@ def demo_shop() -> tuple[str, str]:
     from marketplace.demo import DEMO_PASSWORD
 
     return "shop@crafts.example", DEMO_PASSWORD
+
+
+def kuoy_group(url: str) -> int | None:
+    """The demo producer's group (the Kuoy association)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(text(
+            "SELECT id FROM producer_group WHERE slug = "
+            "'kuoy-community-handicraft-association'")).scalar()
+    engine.dispose()
+    return found
 
 
 def shop_order(url: str) -> int | None:
@@ -850,6 +866,13 @@ def main() -> int:
             except (RuntimeError, OSError, ImportError, httpx.HTTPError) as exc:
                 shop_note = f"not signed in: {exc}"
         po_id = shop_order(url) if "wholesale-po" in rows else None
+        producer_cookie = producer_note = None
+        if "earnings" in rows:
+            try:
+                producer_cookie = log_in(base, ("producer@crafts.example", demo_shop()[1]))
+            except (RuntimeError, OSError, ImportError, httpx.HTTPError) as exc:
+                producer_note = f"not signed in: {exc}"
+        group_id = kuoy_group(url) if "earnings" in rows else None
         urls = {
             "bare": "/healthz", "catalog": "/catalog", "catalog-p50": "/catalog?page=50",
             "product": f"/products/{product_id}", "search-word": search_path(word),
@@ -858,6 +881,7 @@ def main() -> int:
             "mixed-catalog": "/catalog", "wholesale": "/wholesale",
             "wholesale-po": f"/business/purchase-orders/{po_id}",
             "statement": "/business/statement",
+            "earnings": f"/dashboard/groups/{group_id}/earnings",
         }
         results = []
         for name in rows:
@@ -868,6 +892,8 @@ def main() -> int:
                 result.headers = {"Cookie": cookie} if cookie else {}
             if name in SHOP_ROWS:
                 result.headers = {"Cookie": shop_cookie} if shop_cookie else {}
+            if name in PRODUCER_ROWS:
+                result.headers = {"Cookie": producer_cookie} if producer_cookie else {}
             if name == "search-distinct":
                 result.paths_file = paths_file
             results.append(result)
@@ -883,12 +909,17 @@ def main() -> int:
                     result.skipped = True
                     result.add_note(shop_note or "not signed in")
                     continue
+                if result.name in PRODUCER_ROWS and not producer_cookie:
+                    result.skipped = True
+                    result.add_note(producer_note or "not signed in")
+                    continue
                 if result.paths_file:
                     for path in warm_paths:
                         fetch(base + path)
                     continue
                 body = warm_up(base, result)
-                if (result.name.startswith("signed-") or result.name in SHOP_ROWS) \
+                if (result.name.startswith("signed-") or result.name in SHOP_ROWS
+                        or result.name in PRODUCER_ROWS) \
                         and not is_personal(body):
                     result.skipped = True
                     result.add_note("the page is not personal (no log-out button): the "

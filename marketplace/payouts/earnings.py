@@ -117,9 +117,11 @@ def _refunds_follow_their_sales(earnings: list[Earning]) -> list[Earning]:
 
 
 def balances(session: Session, settings: Settings, group_id: int,
-             now: datetime | None = None) -> Balances:
+             now: datetime | None = None,
+             earnings: list[Earning] | None = None) -> Balances:
+    """``earnings``: the group's ``unclaimed`` list when the caller has it already."""
     now = now or utcnow()
-    earnings = unclaimed(session, settings, group_id)
+    earnings = unclaimed(session, settings, group_id) if earnings is None else earnings
     available = sum(e.amount_cents for e in earnings if e.available(now))
     pending = sum(e.amount_cents for e in earnings if not e.available(now))
     payouts = session.exec(select(Payout.status, Payout.amount_cents).where(

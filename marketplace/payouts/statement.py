@@ -24,7 +24,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.payments import ledger
-from marketplace.payouts.earnings import EARNING_KINDS, unclaimed
+from marketplace.payouts.earnings import EARNING_KINDS, Earning, unclaimed
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,10 @@ class Row:
 
 
 def rows(session: Session, settings: Settings, group_id: int, *, start: datetime | None = None,
-         end: datetime | None = None, limit: int = 200) -> list[Row]:
-    """The group's earnings, newest first (between ``start`` and ``end`` when given)."""
+         end: datetime | None = None, limit: int = 200,
+         waiting: list[Earning] | None = None) -> list[Row]:
+    """The group's earnings, newest first (between ``start`` and ``end`` when given);
+    ``waiting``: its ``unclaimed`` list when the caller has it already."""
     query = select(LedgerEntry, LedgerTransaction).join(
         LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id).where(
         LedgerEntry.account == ledger.producer_account(group_id),
@@ -72,7 +74,8 @@ def rows(session: Session, settings: Settings, group_id: int, *, start: datetime
         Payout, Payout.id == PayoutItem.payout_id).where(
         col(PayoutItem.entry_id).in_(entry_ids), PayoutItem.released.is_(False))).all())
     now = utcnow()
-    ready = {e.entry_id: e.available(now) for e in unclaimed(session, settings, group_id)}
+    waiting = unclaimed(session, settings, group_id) if waiting is None else waiting
+    ready = {e.entry_id: e.available(now) for e in waiting}
     order_ids = {txn.order_id for _e, txn in found if txn.order_id}
     invoice_ids = {txn.invoice_id for _e, txn in found if txn.invoice_id}
     numbers = dict(session.exec(select(Order.id, Order.number).where(

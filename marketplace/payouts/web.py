@@ -46,12 +46,14 @@ def _member_group(session, user, group_id: int) -> ProducerGroup:
 def earnings_page(group_id: int, request: Request, session: SessionDep, settings: SettingsDep,
                   user: CurrentUser):
     group = _member_group(session, user, group_id)
-    found = statement.rows(session, settings, group.id)
+    waiting = earnings.unclaimed(session, settings, group.id)  # once, for both below
+    found = statement.rows(session, settings, group.id, waiting=waiting)
     payouts = session.exec(select(Payout).where(Payout.group_id == group.id)
                            .order_by(col(Payout.id).desc()).limit(24)).all()
     months = sorted({row.on.strftime("%Y-%m") for row in found}, reverse=True)
     return render(request, "payouts/earnings.html", {
-        "group": group, "figures": earnings.balances(session, settings, group.id),
+        "group": group, "figures": earnings.balances(session, settings, group.id,
+                                                     earnings=waiting),
         "rows": found, "payouts": payouts, "makers": statement.makers(found),
         "months": months, "labels": STATUS_LABELS, "kinds": KIND_LABELS,
         "settings": settings})
