@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from marketplace import i18n
 from marketplace.config import BASE_DIR
 from marketplace.core import csrf
+from marketplace.core.static import static_url
 
 TEMPLATE_DIR = BASE_DIR / "templates"
 
@@ -40,6 +41,7 @@ def environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
         number=i18n.format_number,
     )
     env.globals.update(
+        static=static_url,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         current_locale=i18n.current_locale.get,
     )

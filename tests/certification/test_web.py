@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from sqlmodel import select
 
 from marketplace.certification.service import certificates, review
+from marketplace.core.static import static_url
 from marketplace.media import images
 from marketplace.models import (
     ApplicationPhoto,
@@ -317,9 +318,10 @@ def test_the_hang_tag_page_carries_the_number_and_the_qr_code(session, storage, 
     assert page.status_code == 200
     assert certificate.number in page.text
     assert f'src="/seal/{certificate.number}/qr.svg"' in page.text
-    assert "/static/css/tag.css" in page.text
+    stylesheet = static_url("css/tag.css")
+    assert stylesheet.startswith("/static/css/tag.") and stylesheet in page.text
     assert "Seal of Excellence" in page.text
-    assert client.get("/static/css/tag.css").status_code == 200
+    assert client.get(stylesheet).status_code == 200
 
 
 def test_the_registry_lists_and_filters_valid_seals(session, storage, settings, client):

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from marketplace.core.static import static_url
 from marketplace.models import (
     AuditEvent,
     LedgerTransaction,
@@ -221,7 +222,7 @@ def test_pay_page_loads_stripe_js_for_the_buyer_only(client, session, settings):
     page = client.get(f"/orders/{order.number}/pay")
     assert page.status_code == 200
     assert f'<script src="{settings.stripe_js_url}"' in page.text
-    assert "/static/js/pay.js" in page.text and 'name="payment_method"' in page.text
+    assert static_url("js/pay.js") in page.text and 'name="payment_method"' in page.text
     assert "needs JavaScript" in page.text  # the <noscript> explanation
     origin = settings.stripe_api_base
     assert f"script-src 'self' {origin}" in page.headers["content-security-policy"]
