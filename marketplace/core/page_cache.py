@@ -11,6 +11,7 @@ something on it stops being true by itself (``fresh_until``: a seal on it ends).
 """
 
 import contextlib
+import gzip
 import hashlib
 import threading
 import time
@@ -27,6 +28,9 @@ from sqlmodel import Session
 from marketplace.core import cache_tags, csrf, templating
 from marketplace.db import transaction
 from marketplace.i18n import current_locale
+
+GZIP_MIN_BYTES = 800  # as the GZip middleware: smaller pages are sent as they are
+GZIPPED_MAX_BYTES = 4 * 1024 * 1024
 
 SESSION_COOKIE = "session"
 VARY = "Cookie, Accept-Language"
@@ -172,6 +176,21 @@ class PageCacheMiddleware:
         self.cache = cache
         self.tags = tags
         self.visitors = visitors
+        self.gzipped: dict[str, bytes] = {}  # etag -> the stored body, gzipped once
+        self.gzipped_bytes = 0
+
+    def _gzipped(self, page: CachedPage) -> bytes:
+        """The anonymous page gzipped, once per version (a hit must not compress again:
+        that would halve what the cache serves). Dropped all at once past 4 MB."""
+        found = self.gzipped.get(page.etag)
+        if found is None:
+            found = gzip.compress(page.body, compresslevel=6, mtime=0)
+            if self.gzipped_bytes + len(found) > GZIPPED_MAX_BYTES:
+                self.gzipped.clear()
+                self.gzipped_bytes = 0
+            self.gzipped[page.etag] = found
+            self.gzipped_bytes += len(found)
+        return found
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] == "GET" and await self._answer(
@@ -181,9 +200,11 @@ class PageCacheMiddleware:
 
     async def _answer(self, scope, send) -> bool:
         if_none_match = if_modified_since = None
-        has_session = False
+        has_session = accepts_gzip = False
         for name, value in scope["headers"]:
-            if name == b"cookie":
+            if name == b"accept-encoding":
+                accepts_gzip = b"gzip" in value
+            elif name == b"cookie":
                 has_session = has_session or _has_session_cookie(value.decode("latin-1"))
             elif name == b"if-none-match":
                 if_none_match = value.decode("latin-1")
@@ -194,7 +215,9 @@ class PageCacheMiddleware:
             page = _fresh(self.cache.get(key), self.tags)
             if page is None:
                 return False
-            await _send(send, page, if_none_match, if_modified_since)
+            gzipped = self._gzipped(page) if accepts_gzip and page.status == 200 \
+                and len(page.body) >= GZIP_MIN_BYTES else None
+            await _send(send, page, if_none_match, if_modified_since, gzipped)
             return True
         session = scope.get("session")
         if self.visitors is None or not isinstance(session, dict) or session.get("flash"):
@@ -211,15 +234,20 @@ class PageCacheMiddleware:
 
 
 async def _send(send, page: CachedPage, if_none_match: str | None,
-                if_modified_since: str | None) -> None:
+                if_modified_since: str | None, gzipped: bytes | None = None) -> None:
     if page.status == 200 and _not_modified(if_none_match, if_modified_since, page):
         headers = [(k, v) for k, v in page.headers if k != b"content-type"]
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         return
-    headers = [*page.headers, (b"content-length", str(len(page.body)).encode())]
+    body, headers = page.body, list(page.headers)
+    if gzipped is not None:  # the GZip middleware passes an encoded body through as it is
+        body = gzipped  # (and adds "Vary: Accept-Encoding" itself to a body it leaves)
+        headers = [(k, v + b", Accept-Encoding" if k == b"vary" else v) for k, v in headers]
+        headers.append((b"content-encoding", b"gzip"))
+    headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": page.status, "headers": headers})
-    await send({"type": "http.response.body", "body": page.body})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _personal_headers(page: CachedPage, body: bytes) -> list[tuple[bytes, bytes]]:

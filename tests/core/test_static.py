@@ -33,3 +33,29 @@ def test_static_files_carry_their_content_hash_and_a_long_cache(client):
     assert plain.status_code == 200 and plain.headers["cache-control"] == "public, max-age=300"
     stale = url.replace(url.split(".")[-2], "0123456789")
     assert client.get(stale).status_code == 404  # a name no file has: never a wrong file
+
+
+def test_a_cached_page_is_gzipped_once_and_served_as_stored(client, session):
+    from tests.factories import create_product
+
+    create_product(session, title="Kuy silk scarf")
+    first = client.get("/catalog", headers={"Accept-Encoding": "gzip"})  # rendered, stored
+    app = client.app
+    hit = client.get("/catalog", headers={"Accept-Encoding": "gzip"})  # from the page cache
+    assert hit.headers["content-encoding"] == "gzip" and hit.text == first.text
+    assert hit.headers["etag"] == first.headers["etag"]
+    assert hit.headers["vary"] == "Cookie, Accept-Language, Accept-Encoding"
+    middleware = next(m for m in _middlewares(app) if hasattr(m, "gzipped"))
+    assert len(middleware.gzipped) == 1  # compressed once for every visitor
+    plain = client.get("/catalog", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == first.text
+    again = client.get("/catalog", headers={"Accept-Encoding": "gzip",
+                                            "If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+
+
+def _middlewares(app):
+    layer = app.middleware_stack
+    while layer is not None:
+        yield layer
+        layer = getattr(layer, "app", None)
