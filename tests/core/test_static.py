@@ -46,7 +46,9 @@ def test_a_cached_page_is_gzipped_once_and_served_as_stored(client, session):
     assert hit.headers["etag"] == first.headers["etag"]
     assert hit.headers["vary"] == "Cookie, Accept-Language, Accept-Encoding"
     middleware = next(m for m in _middlewares(app) if hasattr(m, "gzipped"))
-    assert len(middleware.gzipped) == 1  # compressed once for every visitor
+    stored = middleware.gzipped[first.headers["etag"]]  # compressed once, for every visitor
+    assert client.get("/catalog").headers["etag"] == first.headers["etag"]
+    assert middleware.gzipped[first.headers["etag"]] is stored
     plain = client.get("/catalog", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.text == first.text
     again = client.get("/catalog", headers={"Accept-Encoding": "gzip",
