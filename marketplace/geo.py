@@ -94,6 +94,13 @@ def _valid(level: str, code: str | None) -> bool:
 
 
 @cache
+def district(code: str) -> Place | None:
+    if not _valid("district", code):
+        return None
+    return next((d for d in districts(code[:2]) if d.code == code), None)
+
+
+@cache
 def province(code: str) -> Place | None:
     if not _valid("province", code):
         return None

@@ -141,6 +141,10 @@ class GroupPublic(BaseModel):
     district_code: str
     commune_code: str
     village_code: str
+    province_name: str = Field(default="", description="The province, in English")
+    province_name_km: str = Field(default="", description="The province, in Khmer")
+    district_name: str = Field(default="", description="The district, in English")
+    district_name_km: str = Field(default="", description="The district, in Khmer")
     members_count: int
     women_count: int
     moc_registration: str | None

@@ -230,3 +230,13 @@ def test_payout_destinations_are_checked_per_rail(client, session):
     stored = session.get(ProducerGroup, group.id)
     assert (stored.payout_account_number, stored.payout_currency) == ("kuoy_weavers@aclb", "KHR")
     assert stored.payout_changed_at is not None  # payouts wait payout_hold_days
+
+
+def test_groups_come_with_their_province_and_district_names(client, session):
+    group = create_group(session, province_code="16", district_code="1601")
+    body = client.get(f"/api/v1/producer-groups/{group.id}").json()
+    assert (body["province_code"], body["province_name"], body["province_name_km"]) == \
+        ("16", "Ratanak Kiri", "រតនគិរី")
+    assert (body["district_name"], body["district_name_km"]) == ("Andoung Meas", "អណ្ដូងមាស")
+    listed = client.get("/api/v1/producer-groups").json()["data"]
+    assert {g["province_name"] for g in listed} == {"Ratanak Kiri"}
