@@ -143,6 +143,25 @@ def test_search_finds_khmer_word_inside_a_phrase(session):
         assert [p.title for p in found] == ["Rattan basket"] and total == 1, word
 
 
+def test_plurals_and_common_forms_find_what_the_singular_finds(session):
+    group = create_group(session)
+    create_product(session, group=group, title="Rattan basket", craft="basketry")
+    create_product(session, group=group, title="Indigo silk scarf", craft="weaving")
+    create_product(session, group=group, title="Two resin boxes", craft="resin")
+    create_product(session, group=group, title="Clay jar", craft="pottery",
+                   title_km="ពាងដី")
+
+    def titles(q):
+        found, _total, _ = search.search(session=session, query=search.CatalogQuery(q=q))
+        return sorted(p.title for p in found)
+
+    assert titles("baskets") == titles("basket") == ["Rattan basket"]
+    assert titles("scarves") == titles("scarf") == ["Indigo silk scarf"]
+    assert titles("box") == titles("boxes") == ["Two resin boxes"]
+    assert titles("ពាង") == ["Clay jar"]  # Khmer still found inside a word, as typed
+    assert titles("glass") == []  # "glass" is not a plural of "glas"
+
+
 def test_filters_sort_and_cursor(session):
     group = create_group(session, province_code="11", district_code="1101",
                          commune_code="110101", village_code="11010101", community="bunong")

@@ -1,6 +1,8 @@
 """Catalog listing: filters, words in English or Khmer, sort, page or cursor.
 
-Search finds a word inside a longer phrase, which Khmer needs (no spaces between words):
+Search finds a word inside a longer phrase, which Khmer needs (no spaces between words);
+English words lose their plural or -ing ending first (``stem``), so "baskets" finds what
+"basket" finds:
 SQLite uses the FTS5 trigram table ``product_fts``; PostgreSQL uses LIKE on the trigram-
 indexed ``search_text``. Words shorter than 3 characters are matched with LIKE on both.
 
@@ -12,6 +14,7 @@ Either way the time does not grow with the size of the catalog.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -45,7 +48,26 @@ class CatalogQuery:
     words: list[str] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        self.words = [w for w in self.q.casefold().split() if w][:MAX_WORDS]
+        self.words = [stem(w) for w in self.q.casefold().split() if w][:MAX_WORDS]
+
+
+ENGLISH_WORD = re.compile(r"[a-z]{4,}")
+# (ending, what replaces it), longest first. Words are found inside longer text, so a stem
+# finds every form: "baskets" -> "basket" (finds basket, baskets), "scarves" -> "scar"
+# (scarf, scarves), "bodies" -> "bod", "boxes" -> "box", "weaving" -> "weav" (weave, weaver).
+ENDINGS = (("ches", "ch"), ("shes", "sh"), ("sses", "ss"), ("xes", "x"), ("zes", "z"),
+           ("oes", "o"), ("ies", ""), ("ves", ""), ("ing", ""), ("s", ""))
+
+
+def stem(word: str) -> str:
+    """An English word's common plural or -ing ending taken off, when at least three
+    letters stay; other words (Khmer, short ones, "glass", "status") as typed."""
+    if not ENGLISH_WORD.fullmatch(word) or word.endswith(("ss", "us", "is")):
+        return word
+    for ending, replacement in ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) + len(replacement) >= 3:
+            return word[: -len(ending)] + replacement
+    return word
 
 
 def _like_escape(word: str) -> str:
