@@ -71,6 +71,27 @@ def producer_provinces() -> list[geo.Place]:
     return [place for code in geo.PRODUCER_PROVINCES if (place := geo.province(code))]
 
 
+def suggestions(session) -> dict[str, list[tuple[str, str, int]]]:
+    """For a search that found nothing: the crafts and provinces that do have pieces now,
+    as (value, label, how many), most first."""
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from marketplace.models import Product
+
+    visible = col(Product.visible).is_(True)
+    crafts = session.exec(select(Product.craft, func.count()).where(visible)
+                          .group_by(Product.craft).order_by(func.count().desc())).all()
+    provinces = session.exec(select(Product.province_code, func.count()).where(visible)
+                             .group_by(Product.province_code)
+                             .order_by(func.count().desc())).all()
+    return {
+        "crafts": [(c, CRAFT_LABELS.get(c, c), n) for c, n in crafts if c in CRAFT_LABELS],
+        "provinces": [(code, place.name, n) for code, n in provinces
+                      if code and (place := geo.province(code))],
+    }
+
+
 # --- product cards ------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

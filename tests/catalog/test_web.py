@@ -489,3 +489,16 @@ def service_bump(session) -> None:
 
     cache_tags.touch(session)
     session.commit()
+
+
+def test_a_search_with_no_result_suggests_crafts_and_provinces_with_pieces(client, session):
+    group = create_group(session)  # in Ratanakiri (16)
+    create_product(session, group=group, title="Rattan basket", craft="basketry")
+    create_product(session, group=group, title="Clay jar", craft="pottery")
+    page = client.get("/catalog?q=teapot")
+    assert "No pieces match these filters yet." in page.text
+    assert 'href="/catalog?craft=basketry"' in page.text
+    assert 'href="/catalog?craft=pottery"' in page.text
+    assert 'href="/catalog?craft=resin"' not in page.text  # no resin pieces: not offered
+    assert 'href="/catalog?province=16"' in page.text
+    assert "These have pieces now" not in client.get("/catalog?q=basket").text

@@ -52,6 +52,7 @@ def _catalog(request: Request, session: Session) -> tuple[Response, datetime | N
         "availabilities": views.AVAILABILITY_LABELS,
         "sorts": views.SORT_LABELS,
         "provinces": views.producer_provinces(),
+        "suggestions": views.suggestions(session) if not total else None,
     }
     return render(request, "catalog/list.html", context), None
 
