@@ -502,3 +502,23 @@ def test_a_search_with_no_result_suggests_crafts_and_provinces_with_pieces(clien
     assert 'href="/catalog?craft=resin"' not in page.text  # no resin pieces: not offered
     assert 'href="/catalog?province=16"' in page.text
     assert "These have pieces now" not in client.get("/catalog?q=basket").text
+
+
+def test_meet_the_makers_lists_verified_groups_by_province(client, session):
+    weavers = create_group(session, name="Kuoy Weavers", crafts=("weaving",),
+                           province_code="06", district_code="0601", commune_code="060101",
+                           village_code="06010101")
+    potters = create_group(session, name="Andoung Meas Potters", crafts=("pottery",))
+    create_group(session, name="Waiting Group", status="applied")
+    create_product(session, group=weavers, title="Scarf")
+    create_product(session, group=potters, title="Jar", craft="pottery")
+    page = client.get("/makers")
+    assert page.status_code == 200 and 'href="/makers"' in page.text
+    assert "Kuoy Weavers" in page.text and "Andoung Meas Potters" in page.text
+    assert "Waiting Group" not in page.text
+    assert "12 members, 10 women" in page.text
+    assert page.text.index("Kampong Thom") < page.text.index("Kuoy Weavers")
+    only_pottery = client.get("/makers?craft=pottery").text
+    assert "Andoung Meas Potters" in only_pottery and "Kuoy Weavers" not in only_pottery
+    khmer = client.get("/makers", headers=KM).text
+    assert weavers.name_km in khmer

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from marketplace import geo
 from marketplace.access import get_public_group
@@ -25,7 +26,7 @@ from marketplace.core.templating import render
 from marketplace.errors import NotFound
 from marketplace.i18n import gettext as _
 from marketplace.i18n import localized, usd_to_khr
-from marketplace.models import ProducerGroup, StockMode, utcnow
+from marketplace.models import GroupStatus, ProducerGroup, Product, StockMode, utcnow
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
 PRODUCT_REF = re.compile(r"(\d{1,9})(?:-([A-Za-z0-9-]*))?")
@@ -129,3 +130,40 @@ def _group(request: Request, session: Session, slug: str) -> tuple[Response, dat
     modified = max(group.updated_at, views.last_product_change(session, group.id) or
                    group.updated_at)
     return render(request, "catalog/group.html", context), modified
+
+
+@router.get("/makers")
+def makers(request: Request) -> Response:
+    """Every verified producer group, by province, with its story, members, how many are
+    women, and how many of its pieces carry the Seal now."""
+    return views.page(request, _makers)
+
+
+def _makers(request: Request, session: Session) -> tuple[Response, datetime | None]:
+    craft = request.query_params.get("craft", "")
+    craft = craft if craft in views.CRAFT_LABELS else ""
+    groups = session.exec(select(ProducerGroup).where(
+        ProducerGroup.status == GroupStatus.VERIFIED).order_by(ProducerGroup.name)).all()
+    shows(request, cache_tags.CATALOG, *(cache_tags.group(g.id) for g in groups))
+    if craft:
+        groups = [g for g in groups if craft in (g.crafts or [])]
+    counts = dict(session.exec(select(Product.group_id, func.count()).where(
+        col(Product.visible).is_(True)).group_by(Product.group_id)).all())
+    certified = dict(session.exec(select(Product.group_id, func.count()).where(
+        col(Product.visible).is_(True), col(Product.certified_until) > utcnow())
+        .group_by(Product.group_id)).all())
+    by_province: dict[str, list] = {}
+    for group in groups:
+        story, story_lang = localized(group.story, group.story_km)
+        by_province.setdefault(group.province_code, []).append({
+            "group": group, "story": story, "story_lang": story_lang,
+            "community": views.COMMUNITY_LABELS.get(group.community, group.community),
+            "crafts": [views.CRAFT_LABELS.get(c, c) for c in group.crafts or []],
+            "pieces": counts.get(group.id, 0), "certified": certified.get(group.id, 0)})
+    provinces = [(place, by_province[place.code]) for place in views.producer_provinces()
+                 if place.code in by_province]
+    return render(request, "catalog/makers.html", {
+        "provinces": provinces, "craft": craft,
+        "craft_options": list(views.CRAFT_LABELS.items()),
+        "women": sum(g.women_count for g in groups),
+        "members": sum(g.members_count for g in groups)}), None
