@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     khqr_account_id: str = Field(default="crafts@aclb", description="Bakong account the "
                                  "invoices' KHQR codes pay into (name@bank)")
     reminder_days_before_due: int = Field(default=3, ge=0)
+    support_email: str = Field(default="help@crafts.example",
+                               description="Where buyers and makers write (contact page)")
+    support_phone: str = Field(default="+855 23 218 000",
+                               description="Phone, Telegram and WhatsApp (contact page)")
     payout_assume_delivered_days: int = Field(
         default=14, ge=0, le=120, description="A parcel shipped this many days ago counts as "
         "delivered for payouts when nobody marked it delivered")

@@ -522,3 +522,16 @@ def test_meet_the_makers_lists_verified_groups_by_province(client, session):
     assert "Andoung Meas Potters" in only_pottery and "Kuoy Weavers" not in only_pottery
     khmer = client.get("/makers", headers=KM).text
     assert weavers.name_km in khmer
+
+
+def test_the_pages_a_buyer_looks_for_are_linked_from_every_page(client, settings):
+    home = client.get("/about").text
+    for path in ("/help/contact", "/help/shipping-returns", "/help/privacy", "/help/terms"):
+        assert f'href="{path}"' in home
+        assert client.get(path).status_code == 200
+        assert client.get(path, headers=KM).status_code == 200
+    returns = client.get("/help/shipping-returns").text
+    assert f"within {settings.payout_refund_window_days} days" in returns
+    assert settings.support_email in client.get("/help/contact").text
+    assert "10%" in client.get("/help/terms").text  # the commission the code takes
+    assert client.get("/help/nothing").status_code == 404

@@ -12,6 +12,8 @@ from marketplace.catalog.service.search import CatalogQuery, search
 from marketplace.core import cache_tags
 from marketplace.core.page_cache import shows
 from marketplace.core.templating import render
+from marketplace.errors import NotFound
+from marketplace.i18n import gettext as _
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 HOME_PIECES = 8
@@ -41,3 +43,17 @@ def _home(request: Request, session: Session) -> tuple[Response, datetime | None
 @router.get("/about")
 def about(request: Request, user: OptionalUser):
     return render(request, "about.html")
+
+
+HELP_PAGES = ("contact", "shipping-returns", "privacy", "terms")
+
+
+@router.get("/help/{page}")
+def help_page(page: str, request: Request, user: OptionalUser):
+    """What a buyer looks for before buying: how to reach us, shipping and returns, how
+    personal data is used, the terms. The figures come from the settings the code uses."""
+    if page not in HELP_PAGES:
+        raise NotFound(_("No such page."))
+    settings = request.app.state.settings
+    return render(request, f"help/{page.replace('-', '_')}.html", {
+        "settings": settings, "pages": HELP_PAGES})
