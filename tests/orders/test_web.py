@@ -75,6 +75,8 @@ def test_order_status_in_plain_words(client, session, settings):
 
     confirming = client.get(f"/orders/{number}?redirect_status=succeeded")
     assert "Payment received, being confirmed." in confirming.text
+    assert '<meta http-equiv="refresh" content="5">' in confirming.text  # asks again, no JS
+    assert 'http-equiv="refresh"' not in waiting.text
 
     _fresh(session)
     order = orders.get_by_number(session=session, number=number)
@@ -82,6 +84,8 @@ def test_order_status_in_plain_words(client, session, settings):
     session.commit()
     paid = client.get(f"/orders/{number}")
     assert "Paid on" in paid.text and "New: the group has been told" in paid.text
+    reloaded = client.get(f"/orders/{number}?redirect_status=succeeded")  # the next refresh
+    assert "Paid on" in reloaded.text and 'http-equiv="refresh"' not in reloaded.text
     assert f'href="/orders/{number}/pay"' not in paid.text
 
 
