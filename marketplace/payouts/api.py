@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import Response
-from sqlmodel import select
+from sqlmodel import col, select
 
 from marketplace import access
 from marketplace.auth.deps import CurrentUser
@@ -27,16 +27,26 @@ from marketplace.payouts.schemas import (
 router = APIRouter(tags=["payouts"])
 
 
+def payouts_public(session, payouts: list[Payout]) -> list[PayoutPublic]:
+    """The payouts with the entries each pays, in one query for all of them."""
+    entries: dict[int, list[int]] = {}
+    if payouts:
+        for payout_id, entry_id in session.exec(select(
+                PayoutItem.payout_id, PayoutItem.entry_id).where(
+                col(PayoutItem.payout_id).in_([p.id for p in payouts]))
+                .order_by(PayoutItem.entry_id)):
+            entries.setdefault(payout_id, []).append(entry_id)
+    return [PayoutPublic(**p.model_dump(include=set(PayoutPublic.model_fields) - {"entry_ids"}),
+                         entry_ids=entries.get(p.id, [])) for p in payouts]
+
+
 def payout_public(session, payout: Payout) -> PayoutPublic:
-    entry_ids = session.exec(select(PayoutItem.entry_id).where(
-        PayoutItem.payout_id == payout.id).order_by(PayoutItem.entry_id)).all()
-    return PayoutPublic(**payout.model_dump(include=set(PayoutPublic.model_fields)
-                                            - {"entry_ids"}), entry_ids=list(entry_ids))
+    return payouts_public(session, [payout])[0]
 
 
 def run_public(session, run) -> RunPublic:
     return RunPublic(**run.model_dump(include=set(RunPublic.model_fields) - {"payouts"}),
-                     payouts=[payout_public(session, p) for p in runs.payouts_of(session, run)])
+                     payouts=payouts_public(session, runs.payouts_of(session, run)))
 
 
 @router.post(
@@ -152,7 +162,7 @@ def group_earnings(group_id: int, session: SessionDep, settings: SettingsDep,
     payouts = session.exec(select(Payout).where(Payout.group_id == group.id)
                            .order_by(Payout.id.desc()).limit(50)).all()
     return EarningsPublic(group_id=group.id, **vars(figures),
-                          payouts=[payout_public(session, p) for p in payouts])
+                          payouts=payouts_public(session, list(payouts)))
 
 
 @router.get(
