@@ -68,6 +68,23 @@ class Settings(BaseSettings):
     card_fee_basis_points: int = Field(default=290, description="Card fee rate (290 = 2.9%)")
     card_fee_fixed_cents: int = Field(default=30, description="Card fee per payment, US cents")
     reservation_minutes: int = Field(default=15, description="Unpaid orders hold stock this long")
+    international_rates: dict[str, dict[int, tuple[int, int]]] = Field(
+        default={"ems": {1: (1500, 400), 2: (2400, 700), 3: (2800, 900)},
+                 "express": {1: (3500, 800), 2: (5500, 1300), 3: (6500, 1600)}},
+        description="International shipment from the Phnom Penh packing point, per service "
+        "and zone: [first 500 g, each further 500 g] in US cents, on the order's total "
+        "weight (JSON). The rates also pay the groups' parcels to the packing point")
+    shipping_zones: dict[int, list[str]] = Field(
+        default={1: ["TH", "VN", "LA", "MY", "SG", "ID", "PH", "MM", "BN", "CN", "HK", "TW",
+                     "JP", "KR"],
+                 2: ["AU", "NZ", "IN", "GB", "FR", "DE", "NL", "BE", "IT", "ES", "PT", "CH",
+                     "AT", "SE", "NO", "DK", "FI", "IE", "PL", "CZ"]},
+        description="Countries (ISO codes) of each international zone (JSON); every other "
+        "country is zone 3")
+    packing_point_address: str = Field(
+        default="Crafts of Cambodia packing point, No. 25, Street 310, Boeng Keng Kang 1, "
+        "Phnom Penh", description="Where producer groups send the parcels of orders going "
+        "abroad, to be packed into one international shipment")
     wholesale_response_days: int = Field(
         default=3, ge=1, le=30, description="Days a producer group has to accept, change or "
         "decline its part of a purchase order; after that the part expires")

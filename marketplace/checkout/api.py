@@ -56,8 +56,14 @@ OrderBody = Annotated[OrderCreate, Body(openapi_examples={
     description=(
         "Current prices, one parcel per producer group with its shipping, and for every line "
         "what the group receives, the marketplace commission and the card fee. Domestic "
-        "options (`courier`, `bus`) are for KH, `ems` and `express` for other countries; "
-        "domestic rates depend on `province_code`. Pass the `total_cents` to the order as "
+        "options (`courier`, `bus`) are for KH, priced per group's parcel by `province_code`. "
+        "`ems` and `express` are for other countries: the groups send their parcels to the "
+        "packing point in Phnom Penh and the buyer pays one shipment by the order's total "
+        "weight and the country's zone (`consolidated`).\n\n"
+        "The card fee is on everything charged. When it would exceed the commission, the "
+        "order carries a `small_order_fee_cents` equal to the difference, so the groups' share "
+        "is whole and `producers_cents + packing_point_cents + commission_cents + "
+        "small_order_fee_cents = total_cents`. Pass the `total_cents` to the order as "
         "`expected_total_cents`."
     ),
     responses=problems(403, 404, 422),
@@ -88,9 +94,12 @@ def quote(
                                       weight_grams=result.weight_by_group[gid],
                                       shipping_cents=cents)
                   for gid, cents in result.shipping_by_group.items()],
+        consolidated=result.consolidated, weight_grams=result.weight_grams,
         subtotal_cents=result.subtotal_cents, shipping_cents=result.shipping_cents,
+        small_order_fee_cents=result.small_order_fee_cents,
         total_cents=result.total_cents, commission_cents=result.commission_cents,
-        card_fee_cents=result.card_fee_cents, price_changed=result.price_changed,
+        card_fee_cents=result.card_fee_cents, producers_cents=result.producers_cents,
+        packing_point_cents=result.packing_point_cents, price_changed=result.price_changed,
     )
 
 

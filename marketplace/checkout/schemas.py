@@ -36,18 +36,31 @@ class GroupShippingPublic(BaseModel):
     group_id: int
     group_name: str
     weight_grams: int
-    shipping_cents: int = Field(description="This group's parcel, US cents")
+    shipping_cents: int = Field(description="This group's parcel, US cents: to the buyer in "
+                                            "Cambodia, or to the packing point for an order "
+                                            "going abroad (paid out of `shipping_cents`)")
 
 
 class QuotePublic(BaseModel):
     lines: list[QuoteLinePublic]
     shipping: list[GroupShippingPublic] = Field(description="One parcel per producer group")
+    consolidated: bool = Field(description="Going abroad: one shipment of the order's total "
+                                           "weight leaves the packing point in Phnom Penh")
+    weight_grams: int
     subtotal_cents: int
-    shipping_cents: int
-    total_cents: int = Field(description="What the buyer would pay now, US cents; send it "
-                                         "back as expected_total_cents")
+    shipping_cents: int = Field(description="What the buyer pays for shipping: the groups' "
+                                            "parcels in Cambodia, or the one shipment abroad")
+    small_order_fee_cents: int = Field(description="Charged only when the card fee on the "
+                                                   "order would exceed the commission")
+    total_cents: int = Field(description="What the buyer would pay now: pieces, shipping and "
+                                         "any small-order fee, US cents; send it back as "
+                                         "expected_total_cents")
     commission_cents: int
-    card_fee_cents: int
+    card_fee_cents: int = Field(description="The card fee on the total, paid from the "
+                                            "commission and the small-order fee")
+    producers_cents: int = Field(description="What the producer groups receive: their "
+                                             "pieces less commission, and their parcels")
+    packing_point_cents: int = Field(description="What pays the international carrier")
     currency: str = "USD"
     price_changed: bool
 

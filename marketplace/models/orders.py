@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from marketplace.models.base import created_at_field, time_field
@@ -99,7 +99,17 @@ class Order(SQLModel, table=True):
     shipping_cents: int = Field(description="Shipping charged, US cents")
     total_cents: int = Field(description="What the buyer pays, US cents")
     commission_cents: int = Field(description="Marketplace commission on the lines, US cents")
-    card_fee_cents: int = Field(description="Estimated card fee, paid from the commission")
+    card_fee_cents: int = Field(description="Estimated card fee on the total, paid from "
+                                "the commission and the small-order fee")
+    small_order_fee_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                                       description="Paid by the buyer when the card fee "
+                                       "would exceed the commission, US cents")
+    consolidated: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")},
+                               description="Going abroad: the groups send their parcels "
+                               "to the packing point, which ships one international parcel")
+    extras_refunded_cents: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"},
+        description="Refunded of the packing point's shipping and the small-order fee")
     refunded_cents: int = Field(default=0, description="Refunded so far, US cents")
     payment_intent_id: str | None = Field(default=None, max_length=64, unique=True)
     reserved_until: datetime = time_field(nullable=False, index=True)

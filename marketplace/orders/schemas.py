@@ -70,9 +70,15 @@ class OrderPublic(BaseModel):
     currency: str
     subtotal_cents: int
     shipping_cents: int
-    total_cents: int = Field(description="What the buyer pays, US cents")
+    small_order_fee_cents: int = Field(
+        description="Paid when the card fee on the order would exceed the commission, US cents")
+    total_cents: int = Field(description="What the buyer pays: pieces, shipping and any "
+                                         "small-order fee, US cents")
     commission_cents: int
-    card_fee_cents: int
+    card_fee_cents: int = Field(description="The card fee on the total, paid from the "
+                                            "commission and any small-order fee")
+    consolidated: bool = Field(description="Going abroad: the groups send their parcels to "
+                               "the packing point in Phnom Penh, which sends one shipment")
     refunded_cents: int
     reserved_until: datetime = Field(description="Unpaid orders hold their stock until then")
     created_at: datetime
@@ -118,7 +124,11 @@ class ParcelPublic(FulfilmentPublic):
     order_number: str
     paid_at: datetime | None
     updated_at: datetime
-    ship_to: ShipTo
+    ship_to: ShipTo = Field(description="The buyer, where the order ends up")
+    packing_point: str | None = Field(
+        default=None, examples=[None], description="Set when the order goes abroad: send the "
+        "parcel here, to the packing point in Phnom Penh (with the order number on it), "
+        "not to `ship_to`; the whole order leaves from there in one shipment")
     lines: list[ParcelLinePublic]
 
 

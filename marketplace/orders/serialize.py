@@ -1,6 +1,7 @@
 """Orders and parcels as the API shows them."""
 
 from marketplace import geo
+from marketplace.config import get_settings
 from marketplace.models import Fulfilment, Order, OrderLine
 from marketplace.orders import service
 from marketplace.orders.schemas import (
@@ -36,4 +37,5 @@ def parcel_public(fulfilment: Fulfilment, order: Order, lines: list[OrderLine]) 
                        village_code=order.village_code, address_line=order.address_line,
                        city=order.city, postal_code=order.postal_code,
                        shipping_option=order.shipping_option),
+        packing_point=get_settings().packing_point_address if order.consolidated else None,
         lines=[ParcelLinePublic.model_validate(x) for x in lines])

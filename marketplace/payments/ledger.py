@@ -1,12 +1,14 @@
 """The append-only, double-entry ledger. Nothing updates a balance: a balance is a sum.
 
 Payment of an order (T = what the buyer paid):
-    buyer            -T
-    producer:<group> +(its lines - commission + its shipping)   for each group
-    commission       +C
-    card_fees        +F        (Stripe's fee ...)
-    commission       -F        (... paid out of the commission)
-A refund reverses the refunded part of a line proportionally (and shipping on a full refund).
+    buyer                  -T
+    producer:<group>       +(its lines - commission + its parcel)   for each group
+    shipping:consolidation +(the shipment abroad - the groups' parcels to the packing point)
+    commission             +C + S   (S: the small-order fee, when the card fee exceeds C)
+    card_fees              +F        (Stripe's fee ...)
+    commission             -F        (... paid out of the commission)
+A refund reverses the refunded part of a line proportionally (and shipping, the packing
+point's part and the small-order fee on a full refund).
 """
 
 from sqlalchemy import func
@@ -18,6 +20,7 @@ from marketplace.models import LedgerEntry, LedgerTransaction, Order, OrderLine,
 BUYER = "buyer"
 COMMISSION = "commission"
 CARD_FEES = "card_fees"
+CONSOLIDATION = "shipping:consolidation"
 
 
 def producer_account(group_id: int) -> str:
@@ -54,20 +57,27 @@ def record_payment(*, session: Session, order: Order, lines: list[OrderLine],
     entries = [(BUYER, None, -order.total_cents)]
     entries += [(producer_account(g) if g else "producer:unknown", g, cents)
                 for g, cents in payable.items()]
-    entries += [(COMMISSION, None, order.commission_cents), (CARD_FEES, None,
-                order.card_fee_cents), (COMMISSION, None, -order.card_fee_cents)]
+    entries += [(CONSOLIDATION, None, order.shipping_cents - sum(shipping_by_group.values()))]
+    entries += [(COMMISSION, None, order.commission_cents + order.small_order_fee_cents),
+                (CARD_FEES, None, order.card_fee_cents),
+                (COMMISSION, None, -order.card_fee_cents)]
     return post(session=session, kind="payment", entries=entries, order_id=order.id,
                 description=f"Order {order.number} paid")
 
 
 def record_refund(*, session: Session, order: Order, refund: Refund,
-                  parts: list[tuple[int | None, int, int]]) -> LedgerTransaction:
-    """Reverse a refund; ``parts`` are (group id, producer cents, commission cents)."""
+                  parts: list[dict]) -> LedgerTransaction:
+    """Reverse a refund; ``parts`` are the refund's plan: each with its group's producer
+    cents and commission cents, and (the order's extras) the packing point's shipping."""
     entries: list[tuple[str, int | None, int]] = [(BUYER, None, refund.amount_cents)]
-    for group_id, producer_cents, commission_cents in parts:
-        entries.append((producer_account(group_id) if group_id else "producer:unknown",
-                        group_id, -producer_cents))
-        entries.append((COMMISSION, None, -commission_cents))
+    for part in parts:
+        group_id = part["group_id"]
+        if part.get("extra"):
+            entries.append((CONSOLIDATION, None, -part["shipping_cents"]))
+        else:
+            entries.append((producer_account(group_id) if group_id else "producer:unknown",
+                            group_id, -part["producer_cents"]))
+        entries.append((COMMISSION, None, -part["commission_cents"]))
     return post(session=session, kind="refund", entries=entries, order_id=order.id,
                 refund_id=refund.id, description=f"Refund on order {order.number}")
 

@@ -190,7 +190,13 @@ def test_quote_gives_shipping_per_group_and_the_split(client, session):
     assert far["shipping_cents"] > quote["shipping_cents"]
     abroad = client.get(f"{API}/carts/{token}/quote",
                         params={"country": "fr", "shipping_option": "ems"})
-    assert abroad.status_code == 200 and abroad.json()["shipping_cents"] > 0
+    assert abroad.status_code == 200, abroad.text
+    one = abroad.json()  # 1.9 kg in one EMS shipment to zone 2; groups paid to Phnom Penh
+    assert one["consolidated"] and one["weight_grams"] == 1900
+    assert one["shipping_cents"] == 2400 + 700 * 3
+    assert sorted(s["shipping_cents"] for s in one["shipping"]) == [400, 500]  # from Ratanakiri
+    assert one["producers_cents"] + one["packing_point_cents"] + one["commission_cents"] + \
+        one["small_order_fee_cents"] == one["total_cents"] == 9000 + one["shipping_cents"]
     wrong = client.get(f"{API}/carts/{token}/quote",
                        params={"country": "FR", "shipping_option": "courier"})
     assert wrong.status_code == 422 and list(fields(wrong)) == ["shipping_option"]

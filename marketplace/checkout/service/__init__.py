@@ -67,6 +67,10 @@ class QuoteLine:
 
 @dataclass
 class Quote:
+    """The price of a cart for a destination. ``shipping_by_group`` is what each group is
+    paid for its parcel: to the buyer in Cambodia, or to the packing point when the order
+    goes abroad (``consolidated``), where ``shipping_cents`` is the one international
+    shipment by total weight. ``total_cents`` = pieces + shipping + small-order fee."""
     lines: list[QuoteLine]
     shipping_by_group: dict[int, int]
     weight_by_group: dict[int, int]
@@ -75,10 +79,32 @@ class Quote:
     total_cents: int
     commission_cents: int
     card_fee_cents: int
+    small_order_fee_cents: int = 0
+    consolidated: bool = False
 
     @property
     def price_changed(self) -> bool:
         return any(line.price_changed for line in self.lines)
+
+    @property
+    def weight_grams(self) -> int:
+        return sum(self.weight_by_group.values())
+
+    @property
+    def producers_cents(self) -> int:
+        """What the producer groups receive: their pieces less commission, and their parcels."""
+        return sum(line.split.producer_cents for line in self.lines) + \
+            sum(self.shipping_by_group.values())
+
+    @property
+    def packing_point_cents(self) -> int:
+        """What pays the international carrier (the shipment less the groups' parcels)."""
+        return self.shipping_cents - sum(self.shipping_by_group.values())
+
+    @property
+    def marketplace_cents(self) -> int:
+        """Commission plus small-order fee: what the marketplace keeps before the card fee."""
+        return self.commission_cents + self.small_order_fee_cents
 
 
 def _check_line(product: Product | None, variant: ProductVariant | None,
@@ -108,28 +134,47 @@ def quote(*, session: Session, settings: Settings, cart: Cart,
     for line in lines:
         weight_by_group[line.group.id] = weight_by_group.get(line.group.id, 0) + \
             line.product.weight_grams * line.quantity
-    shipping_by_group = dict.fromkeys(weight_by_group, 0)
-    if address is not None:
-        try:
-            shipping_by_group = {
-                group_id: shipping.rate(address.shipping_option, weight_grams=weight,
-                                        country=address.country,
-                                        province_code=address.province_code)
-                for group_id, weight in weight_by_group.items()}
-        except KeyError as exc:
-            raise ValidationFailed({"shipping_option": _("Choose a shipping option for this "
-                                                         "destination.")}) from exc
+    shipping_by_group, shipping_total, consolidated = _shipping(
+        settings, address, lines, weight_by_group)
     totals = [line.unit_price_cents * line.quantity for line in lines]
     subtotal = sum(totals)
-    shipping_total = sum(shipping_by_group.values())
-    total = subtotal + shipping_total
+    commission = sum(pricing.share(t, settings.commission_basis_points) for t in totals)
+    small = pricing.small_order_fee(subtotal + shipping_total, commission,
+                                    basis_points=settings.card_fee_basis_points,
+                                    fixed_cents=settings.card_fee_fixed_cents)
+    total = subtotal + shipping_total + small
     fee = pricing.card_fee(total, settings.card_fee_basis_points, settings.card_fee_fixed_cents)
     splits = pricing.split_lines(totals, commission_bp=settings.commission_basis_points,
                                  fee_total=fee)
     for line, split in zip(lines, splits, strict=True):
         line.split = split
     return Quote(lines, shipping_by_group, weight_by_group, subtotal, shipping_total, total,
-                 sum(s.commission_cents for s in splits), fee)
+                 commission, fee, small, consolidated)
+
+
+def _shipping(settings: Settings, address: Address | None, lines: list[QuoteLine],
+              weight_by_group: dict[int, int]) -> tuple[dict[int, int], int, bool]:
+    """(each group's parcel, shipping the buyer pays, consolidated) for the destination."""
+    if address is None:
+        return dict.fromkeys(weight_by_group, 0), 0, False
+    try:
+        if not shipping.is_international(address.country):
+            by_group = {group_id: shipping.rate(address.shipping_option, weight_grams=weight,
+                                                country=address.country,
+                                                province_code=address.province_code)
+                        for group_id, weight in weight_by_group.items()}
+            return by_group, sum(by_group.values()), False
+        total = shipping.international_rate(
+            address.shipping_option, weight_grams=sum(weight_by_group.values()),
+            country=address.country, settings=settings)
+    except KeyError as exc:
+        raise ValidationFailed({"shipping_option": _("Choose a shipping option for this "
+                                                     "destination.")}) from exc
+    provinces = {line.group.id: line.group.province_code for line in lines}
+    legs = {group_id: shipping.leg_to_packing_point(weight_grams=weight,
+                                                    group_province=provinces[group_id])
+            for group_id, weight in weight_by_group.items()}
+    return legs, total, True
 
 
 def _existing(session: Session, user: User | None, cart: Cart, key: str | None) -> Order | None:
@@ -177,6 +222,8 @@ def place_order(*, session: Session, settings: Settings, cart: Cart, user: User 
         subtotal_cents=current.subtotal_cents, shipping_cents=current.shipping_cents,
         total_cents=current.total_cents, commission_cents=current.commission_cents,
         card_fee_cents=current.card_fee_cents,
+        small_order_fee_cents=current.small_order_fee_cents,
+        consolidated=current.consolidated,
         reserved_until=now + timedelta(minutes=settings.reservation_minutes),
     )
     try:

@@ -1,13 +1,20 @@
-"""Shipping rates from weight and destination (configured tables, integer US cents).
+"""Shipping rates from weight and destination (integer US cents).
 
-Each producer group ships its own parcel, so a rate is computed per fulfilment.
-Domestic: courier (e.g. Virak Buntham, J&T) by province, or bus parcel (cheaper, slower).
-International: Cambodia Post EMS by zone, or an express courier.
+In Cambodia each producer group sends its own parcel by courier (e.g. Virak Buntham, J&T)
+or bus, priced by the destination province, so a rate is computed per group.
+
+Abroad, the groups send their parcels to the packing point in Phnom Penh, which packs the
+whole order into one international shipment (Cambodia Post EMS or an express courier). The
+buyer pays that one shipment, by the order's total weight, from the zone rate tables in
+the settings (``international_rates``, ``shipping_zones``). Out of it, each group is paid
+its domestic courier parcel to Phnom Penh (``leg_to_packing_point``); the rest pays the
+international carrier (the ledger's ``shipping:consolidation`` account).
 """
 
 from dataclasses import dataclass
 from math import ceil
 
+from marketplace.config import Settings
 from marketplace.i18n import N_
 
 PHNOM_PENH = "12"
@@ -16,12 +23,6 @@ NEAR_PROVINCES = {"08", "17", "03", "06", "04", "05", "14", "18", "20", "21"}
 # (first 1 kg, each further 1 kg) in cents
 DOMESTIC_COURIER = {"phnom_penh": (200, 50), "near": (300, 75), "far": (400, 100)}
 DOMESTIC_BUS = {"phnom_penh": (150, 25), "near": (200, 50), "far": (250, 50)}
-# EMS by zone: (first 500 g, each further 500 g) in cents
-EMS_ZONES = {1: (1500, 400), 2: (2400, 700), 3: (2800, 900)}
-EXPRESS_ZONES = {1: (3500, 800), 2: (5500, 1300), 3: (6500, 1600)}
-ZONE_1 = {"TH", "VN", "LA", "MY", "SG", "ID", "PH", "MM", "BN", "CN", "HK", "TW", "JP", "KR"}
-ZONE_2 = {"AU", "NZ", "IN", "GB", "FR", "DE", "NL", "BE", "IT", "ES", "PT", "CH", "AT", "SE",
-          "NO", "DK", "FI", "IE", "PL", "CZ"}
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,17 @@ class ShippingOption:
 OPTIONS = {
     "courier": ShippingOption("courier", N_("Domestic courier (Virak Buntham, J&T)"), "1-3", False),
     "bus": ShippingOption("bus", N_("Bus parcel, collect at the station"), "2-5", False),
-    "ems": ShippingOption("ems", N_("Cambodia Post EMS"), "7-20", True),
-    "express": ShippingOption("express", N_("Express courier"), "3-6", True),
+    "ems": ShippingOption("ems", N_("Cambodia Post EMS"), "10-24", True),
+    "express": ShippingOption("express", N_("Express courier"), "5-9", True),
 }
 
 
+def is_international(country: str | None) -> bool:
+    return (country or "KH").upper() != "KH"
+
+
 def options_for(country: str) -> list[ShippingOption]:
-    international = (country or "KH").upper() != "KH"
+    international = is_international(country)
     return [o for o in OPTIONS.values() if o.international == international]
 
 
@@ -51,22 +56,42 @@ def _band(province_code: str | None) -> str:
     return "near" if province_code in NEAR_PROVINCES else "far"
 
 
-def zone(country: str) -> int:
+def zone(country: str, settings: Settings) -> int:
     country = country.upper()
-    return 1 if country in ZONE_1 else 2 if country in ZONE_2 else 3
+    for number, countries in sorted(settings.shipping_zones.items()):
+        if country in countries:
+            return number
+    return 3
+
+
+def _steps(weight_grams: int, step: int) -> int:
+    return ceil(max(weight_grams, 1) / step)
 
 
 def rate(option: str, *, weight_grams: int, country: str, province_code: str | None) -> int:
-    """Cents to ship one parcel of ``weight_grams``; KeyError for an option not offered."""
+    """Cents for one domestic parcel of ``weight_grams`` to ``province_code``; KeyError for
+    an option not offered in Cambodia (or a destination abroad)."""
     chosen = OPTIONS[option]
-    if chosen.international != ((country or "KH").upper() != "KH"):
+    if chosen.international or is_international(country):
         raise KeyError(option)
-    weight = max(weight_grams, 1)
-    if chosen.international:
-        first, extra = (EMS_ZONES if option == "ems" else EXPRESS_ZONES)[zone(country)]
-        steps = ceil(weight / 500)
-    else:
-        first, extra = (DOMESTIC_COURIER if option == "courier" else DOMESTIC_BUS)[
-            _band(province_code)]
-        steps = ceil(weight / 1000)
-    return first + extra * (steps - 1)
+    first, extra = (DOMESTIC_COURIER if option == "courier" else DOMESTIC_BUS)[
+        _band(province_code)]
+    return first + extra * (_steps(weight_grams, 1000) - 1)
+
+
+def international_rate(option: str, *, weight_grams: int, country: str,
+                       settings: Settings) -> int:
+    """Cents for the one shipment abroad of the order's total weight; KeyError for an option
+    not offered abroad (or a destination in Cambodia)."""
+    chosen = OPTIONS[option]
+    if not chosen.international or not is_international(country):
+        raise KeyError(option)
+    first, extra = settings.international_rates[option][zone(country, settings)]
+    return first + extra * (_steps(weight_grams, 500) - 1)
+
+
+def leg_to_packing_point(*, weight_grams: int, group_province: str | None) -> int:
+    """What a group is paid to send its parcel by courier to the packing point in Phnom
+    Penh (the courier's rate between its province and the capital)."""
+    return rate("courier", weight_grams=weight_grams, country="KH",
+                province_code=group_province or None)

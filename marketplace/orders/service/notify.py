@@ -23,7 +23,8 @@ def order_paid(*, session: Session, settings: Settings, order: Order, lines: lis
                         context={"order": order, "fulfilment": fulfilment, "user": leader,
                                  "lines": [line for line in lines
                                            if line.fulfilment_id == fulfilment.id],
-                                 "url": f"{settings.base_url}/dashboard/orders"},
+                                 "url": f"{settings.base_url}/dashboard/orders",
+                                 "packing_point": settings.packing_point_address},
                         locale=leader.locale)
 
 

@@ -107,12 +107,21 @@ def _plan(session: Session, order: Order, line_id: int | None,
     weights = [x.line_total_cents - x.refunded_cents for x in lines]
     if shipping_left > 0:
         weights += [f.shipping_cents - f.shipping_refunded_cents for f in fulfilments]
-    parts = proportional(amount, weights)
+    extras_left = _extras(order, fulfilments) - order.extras_refunded_cents
+    parts = proportional(amount, weights + [max(extras_left, 0)])
     plan = [(line, None, cents) for line, cents in zip(lines, parts[:len(lines)], strict=True)]
     if shipping_left > 0:
-        plan += [(None, f, cents) for f, cents in zip(fulfilments, parts[len(lines):],
+        plan += [(None, f, cents) for f, cents in zip(fulfilments, parts[len(lines):-1],
                                                       strict=True)]
+    plan.append((None, None, parts[-1]))  # the packing point's shipping, small-order fee
     return [p for p in plan if p[2] > 0]
+
+
+def _extras(order: Order, fulfilments: list[Fulfilment]) -> int:
+    """What the order charged beyond its lines and the groups' parcels: the packing point's
+    part of a shipment abroad and the small-order fee."""
+    return order.shipping_cents - sum(f.shipping_cents for f in fulfilments) + \
+        order.small_order_fee_cents
 
 
 def _over() -> Conflict:
@@ -146,6 +155,8 @@ def _hold(session: Session, order: Order,
                                                 refunded_before=after - cents)
             stored.append({"line_id": line.id, "group_id": line.group_id, "cents": cents,
                            "producer_cents": producer, "commission_cents": commission})
+        elif fulfilment is None:
+            stored.append(_hold_extras(session, order, cents))
         else:
             result = session.execute(update(Fulfilment).where(
                 Fulfilment.id == fulfilment.id,
@@ -159,6 +170,23 @@ def _hold(session: Session, order: Order,
     return stored
 
 
+def _hold_extras(session: Session, order: Order, cents: int) -> dict:
+    """Raise the order's refunded extras (guarded); the part is split between the packing
+    point's shipping and the small-order fee (commission), rounded cumulatively."""
+    total = _extras(order, list(fulfilments_of(session=session, order_id=order.id)))
+    after = session.execute(update(Order).where(
+        Order.id == order.id, Order.extras_refunded_cents + cents <= total)
+        .values(extras_refunded_cents=Order.extras_refunded_cents + cents)
+        .returning(Order.extras_refunded_cents)
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
+    if after is None:
+        raise _over()
+    shipping_part, fee_part = refund_split(cents, total, order.small_order_fee_cents,
+                                           refunded_before=after - cents)
+    return {"extra": True, "group_id": None, "cents": cents, "producer_cents": 0,
+            "shipping_cents": shipping_part, "commission_cents": fee_part}
+
+
 def _release(session: Session, refund: Refund) -> None:
     """Give back what ``_hold`` took (the processor refused the refund)."""
     session.execute(update(Order).where(Order.id == refund.order_id)
@@ -168,6 +196,11 @@ def _release(session: Session, refund: Refund) -> None:
         if part.get("line_id"):
             session.execute(update(OrderLine).where(OrderLine.id == part["line_id"])
                             .values(refunded_cents=OrderLine.refunded_cents - part["cents"])
+                            .execution_options(synchronize_session=False))
+        elif part.get("extra"):
+            session.execute(update(Order).where(Order.id == refund.order_id)
+                            .values(extras_refunded_cents=Order.extras_refunded_cents
+                                    - part["cents"])
                             .execution_options(synchronize_session=False))
         else:
             session.execute(update(Fulfilment).where(Fulfilment.id == part["fulfilment_id"])
@@ -222,9 +255,7 @@ def settle(*, session: Session, refund: Refund, stripe_refund_id: str) -> bool:
         return False
     order = session.get(Order, refund.order_id)
     session.refresh(order)
-    ledger.record_refund(session=session, order=order, refund=refund, parts=[
-        (part["group_id"], part["producer_cents"], part["commission_cents"])
-        for part in refund.plan])
+    ledger.record_refund(session=session, order=order, refund=refund, parts=refund.plan)
     settled = session.exec(select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
         Refund.order_id == order.id, Refund.status == RefundStatus.SUCCEEDED)).one()
     to = OrderStatus.REFUNDED if settled >= order.total_cents else OrderStatus.PARTLY_REFUNDED

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from marketplace.auth.deps import CurrentUser
+from marketplace.config import get_settings
 from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, render
@@ -41,6 +42,7 @@ def _page(request: Request, session, user, *, errors: dict | None = None,
         "rows": [(f, order, lines, shipping_address(order)) for f, order, lines in rows],
         "actions": ACTIONS, "labels": LABELS, "localized": localized,
         "errors": errors or {}, "form": form or {}, "error_id": error_id,
+        "packing_point": get_settings().packing_point_address,
     }, status_code=status_code)
 
 
