@@ -111,6 +111,11 @@ class Order(SQLModel, table=True):
         default=0, sa_column_kwargs={"server_default": "0"},
         description="Refunded of the packing point's shipping and the small-order fee")
     refunded_cents: int = Field(default=0, description="Refunded so far, US cents")
+    forwarded_carrier: str | None = Field(default=None, max_length=60)
+    forwarded_tracking: str | None = Field(
+        default=None, max_length=80, description="The one shipment abroad of a consolidated "
+        "order, from the packing point")
+    forwarded_at: datetime | None = time_field()
     payment_intent_id: str | None = Field(default=None, max_length=64, unique=True)
     reserved_until: datetime = time_field(nullable=False, index=True)
     created_at: datetime = created_at_field()

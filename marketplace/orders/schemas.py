@@ -79,6 +79,10 @@ class OrderPublic(BaseModel):
                                             "commission and any small-order fee")
     consolidated: bool = Field(description="Going abroad: the groups send their parcels to "
                                "the packing point in Phnom Penh, which sends one shipment")
+    forwarded_carrier: str | None = Field(description="The shipment abroad, once it left "
+                                                      "the packing point")
+    forwarded_tracking: str | None
+    forwarded_at: datetime | None
     refunded_cents: int
     reserved_until: datetime = Field(description="Unpaid orders hold their stock until then")
     created_at: datetime

@@ -8,10 +8,12 @@ from sqlmodel import select
 
 from marketplace.checkout import service as checkout
 from marketplace.checkout.service import shipping
-from marketplace.models import LedgerEntry, LedgerTransaction
+from marketplace.models import LedgerEntry, LedgerTransaction, OutboxMessage, User
 from marketplace.orders import service as orders
 from marketplace.payments import ledger, pricing
 from tests.factories import address, cart_with, create_group, create_product, create_user
+from tests.helpers import form_post, fresh, login
+from tests.helpers.api import bearer
 from tests.helpers.checkout import CONTACT, checkout_post, fill_cart
 from tests.helpers.payments import pay_with_webhook, reload
 from tests.payments.test_refunds import run_refund
@@ -168,3 +170,52 @@ def test_paid_then_refunded_abroad_order_books_and_undoes_every_part(
     # what is left is the card fee the processor kept, paid from the commission
     assert after[ledger.COMMISSION] == -order.card_fee_cents
     assert ledger.unbalanced_transactions(session=session) == []
+
+
+def test_the_shipment_abroad_leaves_once_every_parcel_is_at_the_packing_point(
+        client, session, settings, gateway, stripe_api):
+    groups, cart = _three_groups_cart(session)
+    order, _created = checkout.place_order(session=session, settings=settings, cart=cart,
+                                           user=None, address=address(**LYON))
+    session.commit()
+    pay_with_webhook(client, session, settings, gateway, stripe_api, order)
+    parcels = orders.fulfilments_of(session=session, order_id=order.id)
+    leader = session.get(User, groups[0].leader_id)
+    listed = client.get("/api/v1/fulfilments", headers=bearer(client, leader))
+    assert listed.status_code == 200, listed.text
+    mine = next(p for p in listed.json()["data"] if p["order_number"] == order.number)
+    assert mine["packing_point"] == settings.packing_point_address
+
+    fresh(session)
+    admin = create_user(session, role=["admin"])
+    login(client, admin.email)
+    page = client.get(f"/admin/orders/{order.number}")
+    assert "Waiting for every group" in page.text
+    forward = f"/admin/orders/{order.number}/forward"
+    early = form_post(client, f"/admin/orders/{order.number}", forward,
+                      {"carrier": "EMS", "tracking_number": "EE123456789KH"})
+    assert early.status_code == 303 and reload(session, order).forwarded_at is None
+    fresh(session)
+    for parcel in parcels:
+        parcel.status = "shipped"
+        session.add(parcel)
+    session.commit()
+    missing = form_post(client, f"/admin/orders/{order.number}", forward,
+                        {"carrier": "Cambodia Post EMS", "tracking_number": ""})
+    assert missing.status_code == 422 and "Enter the tracking number." in missing.text
+    assert 'value="Cambodia Post EMS"' in missing.text  # what was typed is kept
+    sent = form_post(client, f"/admin/orders/{order.number}", forward,
+                     {"carrier": "Cambodia Post EMS", "tracking_number": "EE123456789KH"})
+    assert sent.status_code == 303
+    order = reload(session, order)
+    assert (order.forwarded_carrier, order.forwarded_tracking) == ("Cambodia Post EMS",
+                                                                   "EE123456789KH")
+    emails = [m.payload for m in session.exec(select(OutboxMessage)).all()
+              if m.payload.get("template") == "order_forwarded"]
+    assert [e["to"] for e in emails] == [order.email]
+    assert "EE123456789KH" in emails[0]["body"]
+    assert "EE123456789KH" in client.get(f"/admin/orders/{order.number}").text
+    again = form_post(client, f"/admin/orders/{order.number}", forward,
+                      {"carrier": "DHL", "tracking_number": "X"})
+    assert again.status_code == 303 and reload(session, order).forwarded_carrier == \
+        "Cambodia Post EMS"

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from marketplace import audit
 from marketplace.auth.deps import AdminUser
-from marketplace.core.deps import GatewayDep
+from marketplace.core.deps import GatewayDep, SettingsDep
 from marketplace.core.forms import FormDep, form_values
 from marketplace.core.money import NotAnAmount, parse_dollars, plain_dollars
 from marketplace.core.templating import flash, render
@@ -19,7 +19,7 @@ from marketplace.i18n import format_usd, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import OrderStatus, RefundStatus
 from marketplace.orders import service as orders
-from marketplace.orders.service import flows, queries, refunds
+from marketplace.orders.service import flows, forwarding, queries, refunds
 from marketplace.orders.web.buyer import LABELS, parcels, shipping_address
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -60,6 +60,7 @@ def _detail(request: Request, session, admin, order, *, errors: dict | None = No
         "history": audit.history(session=session, entity_type="order", entity_id=order.id),
         "refundable": order.status in refunds.REFUNDABLE,
         "cancellable": order.status == OrderStatus.PENDING_PAYMENT,
+        "forward_ready": forwarding.ready(order, [f for f, _lines in shown]),
         "errors": errors or {}, "form": form or {}, "target": target,
     }, status_code=status_code)
 
@@ -118,4 +119,29 @@ def cancel(number: str, request: Request, form: FormDep, session: SessionDep, ad
         return RedirectResponse(f"/admin/orders/{order.number}", status_code=303)
     flash(request, _("Order %(number)s is cancelled; its pieces are for sale again.",
                      number=order.number), "success")
+    return RedirectResponse(f"/admin/orders/{order.number}", status_code=303)
+
+
+@router.post("/admin/orders/{number}/forward")
+def forward(number: str, request: Request, form: FormDep, session: SessionDep, admin: AdminUser,
+            settings: SettingsDep):
+    """Record the one shipment abroad of a consolidated order; the buyer is emailed."""
+    order = orders.get_by_number(session=session, number=number[:24])
+    values = form_values(form)
+    try:
+        with all_or_nothing(session):
+            forwarding.forward(session=session, settings=settings, actor=admin, order=order,
+                               fulfilments=orders.fulfilments_of(session=session,
+                                                                 order_id=order.id),
+                               carrier=values.get("carrier", ""),
+                               tracking_number=values.get("tracking_number", ""))
+    except ValidationFailed as exc:
+        session.refresh(order)
+        return _detail(request, session, admin, order, errors=exc.errors, form=values,
+                       target="forward", status_code=422)
+    except Conflict as exc:
+        flash(request, exc.detail, "error")
+        return RedirectResponse(f"/admin/orders/{order.number}", status_code=303)
+    flash(request, _("The shipment abroad is recorded; the buyer is emailed its tracking "
+                     "number."), "success")
     return RedirectResponse(f"/admin/orders/{order.number}", status_code=303)
