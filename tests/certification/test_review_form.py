@@ -17,7 +17,7 @@ from tests.helpers import csrf_from, fresh
 
 PRECONDITIONS = ("environment", "social")
 CRITERIA = ("craftsmanship", "authenticity", "innovation", "marketability")
-ALL_PASS = {key: (True, "") for key in PRECONDITIONS + CRITERIA}
+ALL_PASS = dict.fromkeys(PRECONDITIONS + CRITERIA, (True, ""))
 
 
 def _form(results: dict[str, tuple[str, str]], decision: str, note: str = "") -> dict:
@@ -75,7 +75,7 @@ def test_approval_needs_every_item_to_pass(session, storage, settings):
                              application=application, results=results, decision="approve")
     assert refused.value.errors == {
         "decision": "Every precondition and criterion must pass before approval."}
-    unassessed = {key: (None, "") for key in ALL_PASS}
+    unassessed = dict.fromkeys(ALL_PASS, (None, ""))
     with pytest.raises(ValidationFailed):
         review.record_review(session=session, settings=settings, actor=officer,
                              application=application, results=unassessed, decision="approve")
@@ -175,7 +175,7 @@ def test_the_page_has_one_form_for_the_items_and_the_decision(session, storage, 
 def test_one_post_records_the_six_items_and_the_decision(session, storage, signed_in):
     application = create_application(session, storage)
     client = signed_in(create_user(session, role=["officer"]))
-    results = {key: ("pass", "Seen on the visit") for key in PRECONDITIONS + CRITERIA}
+    results = dict.fromkeys(PRECONDITIONS + CRITERIA, ("pass", "Seen on the visit"))
     response = _review(client, application, _form(results, "approve"))
     assert response.status_code == 303, response.text
     rows = _assessments(session)
@@ -189,7 +189,7 @@ def test_one_post_records_the_six_items_and_the_decision(session, storage, signe
 def test_a_refused_form_comes_back_as_typed_and_saves_nothing(session, storage, signed_in):
     application = create_application(session, storage)
     client = signed_in(create_user(session, role=["officer"]))
-    results = {key: ("pass", "") for key in PRECONDITIONS + CRITERIA}
+    results = dict.fromkeys(PRECONDITIONS + CRITERIA, ("pass", ""))
     results["authenticity"] = ("fail", "")
     results["innovation"] = ("fail", "Same pattern as the neighbours' baskets")
     response = _review(client, application,
@@ -210,7 +210,7 @@ def test_a_refused_form_comes_back_as_typed_and_saves_nothing(session, storage, 
 def test_approving_with_a_failed_criterion_is_refused_on_the_form(session, storage, signed_in):
     application = create_application(session, storage)
     client = signed_in(create_user(session, role=["officer"]))
-    results = {key: ("pass", "") for key in PRECONDITIONS + CRITERIA}
+    results = dict.fromkeys(PRECONDITIONS + CRITERIA, ("pass", ""))
     results["marketability"] = ("fail", "Too heavy to post abroad")
     response = _review(client, application, _form(results, "approve"))
     assert response.status_code == 422
@@ -223,7 +223,7 @@ def test_saving_for_later_keeps_the_answers_on_the_page(session, storage, signed
     application = create_application(session, storage)
     client = signed_in(create_user(session, role=["officer"]))
     results = {"environment": ("pass", "Resin tapped, trees alive"), "social": ("pass", ""),
-               **{key: ("", "") for key in CRITERIA}}
+               **dict.fromkeys(CRITERIA, ("", ""))}
     response = _review(client, application, _form(results, "later"))
     assert response.status_code == 303
     page = client.get(response.headers["location"]).text
