@@ -59,6 +59,20 @@ class DecisionIn(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
 
 
+class CriterionResultIn(BaseModel):
+    passed: bool | None = None  # None: not assessed (yet)
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class ReviewIn(BaseModel):
+    """The officer's one form: each item's result and note, and the decision ("later" saves
+    the assessments only)."""
+
+    results: dict[str, CriterionResultIn] = Field(default_factory=dict, max_length=50)
+    decision: Literal["approve", "reject", "request_changes", "later"]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
+
+
 class ComplaintIn(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10,
                                              max_length=4000)]

@@ -133,6 +133,8 @@ def search_catalog(browser, live_server: str, *, q: str = "", craft: str = "",
                    province: str = "") -> None:
     browser.get(f"{live_server}/catalog")
     fill(browser, "f-q", q)
+    if craft or province:  # the filters are folded away on a phone
+        browser.find_element(By.CSS_SELECTOR, "details.filters-fold > summary").click()
     choose(browser, "f-craft", craft)
     choose(browser, "f-province", province)
     submit(browser, button(browser, "Show pieces"))

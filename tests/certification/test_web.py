@@ -146,23 +146,13 @@ def test_an_officer_reviews_through_the_forms_and_the_seal_is_valid(session, sto
     assert storage.url(images.rendition_key(photo.content_hash, 640)) in page.text
     assert page.text.index("Respect for the environment") < page.text.index("Authenticity")
 
-    early = _post(client, f"{page_url}/assess", {"criterion_key": "craftsmanship",
-                                                 "result": "pass"})
-    assert early.status_code == 303
-    assert "Check the preconditions first" in client.get(page_url).text
-
-    no_reason = _post(client, f"{page_url}/assess", {"criterion_key": "environment",
-                                                     "result": "fail", "note": ""})
-    assert no_reason.status_code == 422
-    assert "Say why it does not pass." in no_reason.text
-
     items = session.get(CriteriaSet, application.criteria_set_id).items
-    for item in items:
-        saved = _post(client, f"{page_url}/assess", {"criterion_key": item["key"],
-                                                     "result": "pass", "note": "fine work"})
-        assert saved.status_code == 303, saved.text
-    decided = _post(client, f"{page_url}/decide", {"decision": "approve", "decision_note": ""})
-    assert decided.status_code == 303
+    assert len(items) == 6
+    form = {f"result-{item['key']}": "pass" for item in items}
+    form |= {f"note-{item['key']}": "fine work" for item in items}
+    decided = _post(client, f"{page_url}/review", {**form, "decision": "approve",
+                                                   "decision_note": ""})  # one form, one POST
+    assert decided.status_code == 303, decided.text
     session.rollback()
     certificate = session.exec(select(Certificate)).one()
     assert certificate.number in client.get(decided.headers["location"]).text
@@ -188,7 +178,7 @@ def test_a_second_decision_says_another_officer_decided(session, storage, settin
     review.decide(session=session, settings=settings, actor=first, application=application,
                   decision="reject", note="Trees were felled for the resin")
     session.commit()
-    response = client.post(f"{page_url}/decide", data={
+    response = client.post(f"{page_url}/review", data={
         "csrf_token": token, "decision": "request_changes", "decision_note": "more photos"})
     assert response.status_code == 303
     assert "Another officer has already decided this application." in client.get(
@@ -439,8 +429,12 @@ def test_two_officers_decide_at_once_through_the_pages(session, storage, live_se
     decisions = [{"decision": "approve", "decision_note": ""},
                  {"decision": "reject", "decision_note": "Trees were felled for the resin"}]
 
-    def decide(client, token, decision):
-        return client.post(f"{page_url}/decide", data={"csrf_token": token, **decision})
+    keys = [item["key"] for item in session.get(CriteriaSet, application.criteria_set_id).items]
+    as_shown = {f"result-{key}": "pass" for key in keys} | {f"note-{key}": "good" for key in keys}
+
+    def decide(client, token, decision):  # the one form, as the page fills it
+        return client.post(f"{page_url}/review",
+                           data={"csrf_token": token, **as_shown, **decision})
 
     with HealthProbe(live_server) as probe:
         results = race([lambda c=c, t=t, d=d: decide(c, t, d)

@@ -1,4 +1,8 @@
-"""Admin pages: find users, grant and remove roles."""
+"""Admin pages: find users, grant and remove roles.
+
+Each role a user holds has its own Remove, which opens a confirmation (a ``<details>``, so
+it works without JavaScript) whose submit names that user and that role.
+"""
 
 from typing import Annotated
 
@@ -41,13 +45,20 @@ def change_role(user_id: int, request: Request, session: SessionDep, admin: Admi
                 role: Annotated[str, Form(max_length=32)],
                 action: Annotated[str, Form(max_length=10)] = "grant"):
     target = _target(session, user_id)
+    label = _(roles.ROLE_LABELS.get(role, role))
     try:
         if action == "revoke":
-            roles.revoke_role(session=session, actor=admin, user=target, role=role)
-            flash(request, _("Role removed from %(email)s.", email=target.email), "success")
+            if roles.revoke_role(session=session, actor=admin, user=target, role=role):
+                flash(request, _("The role “%(role)s” is removed from %(email)s.",
+                                 role=label, email=target.email), "success")
+            else:
+                flash(request, _("%(email)s does not have this role: nothing was removed.",
+                                 email=target.email), "error")
+        elif roles.grant_role(session=session, actor=admin, user=target, role=role):
+            flash(request, _("The role “%(role)s” is granted to %(email)s.",
+                             role=label, email=target.email), "success")
         else:
-            roles.grant_role(session=session, actor=admin, user=target, role=role)
-            flash(request, _("Role granted to %(email)s.", email=target.email), "success")
+            flash(request, _("%(email)s already has this role.", email=target.email), "error")
     except ValidationFailed as exc:
         flash(request, next(iter(exc.errors.values())), "error")
-    return RedirectResponse("/admin/users", status_code=303)
+    return RedirectResponse(f"/admin/users#user-{target.id}", status_code=303)

@@ -4,6 +4,9 @@ Preconditions come first: a criterion cannot be assessed until every preconditio
 passed, and a failed precondition leaves only rejection. An officer never reviews an
 application from a group they belong to. Two officers deciding at the same moment: the
 decision is a conditional UPDATE on the status, so exactly one wins and the other gets 409.
+
+``record_review`` is the officer's one form: every item's result and the decision in one
+call, built from ``assess`` and ``decide`` so the rules are the same as one at a time.
 """
 
 from sqlmodel import Session, select
@@ -107,17 +110,14 @@ def assess(*, session: Session, actor: User, application: CertificationApplicati
     return assessment
 
 
-def decide(*, session: Session, settings: Settings, actor: User,
-           application: CertificationApplication, decision: str, note: str = ""):
-    """Approve (every item passed), reject (with reasons) or return for changes.
+DECISIONS = {"approve": ApplicationStatus.APPROVED, "reject": ApplicationStatus.REJECTED,
+             "request_changes": ApplicationStatus.CHANGES_REQUESTED}
 
-    Returns the certificate on approval, else None.
-    """
-    from marketplace.certification.service import certificates
 
-    require_officer(session=session, actor=actor, application=application)
-    to = {"approve": ApplicationStatus.APPROVED, "reject": ApplicationStatus.REJECTED,
-          "request_changes": ApplicationStatus.CHANGES_REQUESTED}.get(decision)
+def check_decision(*, session: Session, application: CertificationApplication, decision: str,
+                   note: str = "") -> ApplicationStatus:
+    """The status ``decision`` leads to, if the rules allow it now (nothing is written)."""
+    to = DECISIONS.get(decision)
     if to is None:
         raise ValidationFailed({"decision": _("Choose one of the options.")})
     check_transition(application, to)
@@ -133,6 +133,19 @@ def decide(*, session: Session, settings: Settings, actor: User,
         raise ValidationFailed({"note": _("Give the reasons the group will read.")})
     if to == ApplicationStatus.CHANGES_REQUESTED and failed_precondition:
         raise Conflict(_("A precondition failed: the application can only be rejected."))
+    return to
+
+
+def decide(*, session: Session, settings: Settings, actor: User,
+           application: CertificationApplication, decision: str, note: str = ""):
+    """Approve (every item passed), reject (with reasons) or return for changes.
+
+    Returns the certificate on approval, else None.
+    """
+    from marketplace.certification.service import certificates
+
+    require_officer(session=session, actor=actor, application=application)
+    to = check_decision(session=session, application=application, decision=decision, note=note)
     if not APPLICATION_STATUS.change(  # exactly one of two officers deciding at once wins
             session, application, to, actor=actor, action=decision, reason=note.strip() or None,
             values={"decided_at": utcnow(), "decided_by_id": actor.id,
@@ -147,3 +160,60 @@ def decide(*, session: Session, settings: Settings, actor: User,
     certificates.notify_group(session=session, settings=settings, application=application,
                               certificate=certificate)
     return certificate
+
+
+def record_review(*, session: Session, settings: Settings, actor: User,
+                  application: CertificationApplication,
+                  results: dict[str, tuple[bool | None, str]], decision: str | None,
+                  note: str = ""):
+    """Record every item's result and the decision at once (the officer's one form).
+
+    ``results`` maps a criterion key to (passed, note); passed None leaves the item
+    unassessed, and an item whose result and note equal its current assessment is not
+    recorded again. ``decision`` None saves the assessments only. Every problem is raised
+    at once as ValidationFailed (``results.<key>.passed``, ``results.<key>.note``,
+    ``decision``, ``note``); the caller rolls back what was written. Returns the
+    certificate on approval, else None.
+    """
+    require_officer(session=session, actor=actor, application=application)
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise InvalidTransition(_("Only submitted applications can be assessed."))
+    criteria_set = session.get(CriteriaSet, application.criteria_set_id)
+    preconditions = set(criteria.keys(criteria_set, "precondition"))
+    current = latest_assessments(session=session, application=application)
+    errors: dict[str, str] = {}
+    for key in criteria.keys(criteria_set):  # preconditions first: criteria depend on them
+        passed, item_note = results.get(key, (None, ""))
+        before = current.get(key)
+        if passed is None or (before is not None and before.passed == passed
+                              and before.note == item_note.strip()):
+            continue
+        try:
+            assess(session=session, actor=actor, application=application, criterion_key=key,
+                   passed=passed, note=item_note)
+        except ValidationFailed as exc:
+            errors.update({f"results.{key}.{field}": message
+                           for field, message in exc.errors.items()})
+        except InvalidTransition:
+            raise
+        except Conflict as exc:  # a criterion before every precondition has passed
+            if not any(k.split(".")[1] in preconditions for k in errors):
+                errors[f"results.{key}.passed"] = exc.detail
+    if decision is not None:
+        items_failed = bool(errors)
+        try:
+            check_decision(session=session, application=application, decision=decision,
+                           note=note)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        except InvalidTransition:
+            raise
+        except Conflict as exc:  # approval before every item passed; a failed precondition
+            if not items_failed:  # else it may only say that an item was not recorded
+                errors["decision"] = exc.detail
+    if errors:
+        raise ValidationFailed(errors)
+    if decision is None:
+        return None
+    return decide(session=session, settings=settings, actor=actor, application=application,
+                  decision=decision, note=note)

@@ -1,5 +1,6 @@
-"""Certification officers' pages: the queue, reviewing an application item by item, the
-decision, complaints and certificate actions; and the administrators' criteria page.
+"""Certification officers' pages: the queue, reviewing an application (every item's result
+and the decision in one form), complaints and certificate actions; and the administrators'
+criteria page.
 
 The services check every rule (an officer never reviews their own group, preconditions
 come first, exactly one of two simultaneous decisions wins); a refused step is shown as a
@@ -15,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from marketplace import access
 from marketplace.auth.deps import AdminUser, OfficerUser
 from marketplace.certification import views
-from marketplace.certification.schemas import AssessmentIn, CertificateActionIn, DecisionIn
+from marketplace.certification.schemas import CertificateActionIn, ReviewIn
 from marketplace.certification.service import applications, certificates, criteria, review
 from marketplace.core.deps import SettingsDep, StorageDep
 from marketplace.core.forms import FormDep, form_values, parse_form
@@ -23,7 +24,7 @@ from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.i18n import gettext as _
-from marketplace.models import ApplicationStatus, Certificate, CertificateStatus
+from marketplace.models import ApplicationStatus, Certificate, CertificateStatus, CriteriaSet
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -100,10 +101,19 @@ def _page(request: Request, session, storage, officer, application_id: int, *,
                    if r.number != application.round],
         "history": views.history(session, "certification_application", application.id),
         "certificate": views.certificate_of(session, application.id),
-        "form": form or {},
+        "form": form if form is not None else _current_answers(latest),
         "errors": errors or {},
         "labels": views.LABELS,
     }, status_code=status_code)
+
+
+def _current_answers(latest: dict) -> dict[str, str]:
+    """The review form filled with the current assessments."""
+    values = {}
+    for key, assessment in latest.items():
+        values[f"result-{key}"] = "pass" if assessment.passed else "fail"
+        values[f"note-{key}"] = assessment.note
+    return values
 
 
 def _url(application_id: int, anchor: str = "") -> str:
@@ -116,62 +126,61 @@ def application_page(application_id: int, request: Request, session: SessionDep,
     return _page(request, session, storage, officer, application_id)
 
 
-@router.post("/officer/applications/{application_id}/assess")
-def assess(application_id: int, request: Request, form: FormDep, session: SessionDep,
-           storage: StorageDep, officer: OfficerUser):
+RESULTS = {"pass": True, "fail": False, "": None}
+
+
+def _review_errors(errors: dict[str, str]) -> dict[str, str]:
+    """The service's field paths as the form's field names."""
+    named = {}
+    for field, message in errors.items():
+        parts = field.split(".")
+        if parts[0] == "results" and len(parts) == 3:
+            field = f"{'result' if parts[2] == 'passed' else 'note'}-{parts[1]}"
+        named[{"note": "decision_note"}.get(field, field)] = message
+    return named
+
+
+@router.post("/officer/applications/{application_id}/review")
+def record_review(application_id: int, request: Request, form: FormDep, session: SessionDep,
+                  settings: SettingsDep, storage: StorageDep, officer: OfficerUser):
+    """The one form: every precondition's and criterion's result, and the decision."""
     application = _reviewable(session, officer, application_id)
     values = form_values(form)
-    key = values.get("criterion_key", "")
-    result = values.get("result", "")
+    keys = criteria.keys(session.get(CriteriaSet, application.criteria_set_id))
+    results = {key: {"passed": RESULTS.get(values.get(f"result-{key}", "")),
+                     "note": values.get(f"note-{key}", "")} for key in keys}
     try:
         with all_or_nothing(session):
-            data = parse_form(AssessmentIn, {
-                "criterion_key": key, "note": values.get("note", ""),
-                "passed": {"pass": True, "fail": False}.get(result, result)})
-            review.assess(session=session, actor=officer, application=application,
-                          criterion_key=data.criterion_key, passed=data.passed, note=data.note)
+            tampered = [key for key in keys if values.get(f"result-{key}", "") not in RESULTS]
+            if tampered:
+                raise ValidationFailed({f"results.{key}.passed": _(
+                    "Choose “passes” or “does not pass”.") for key in tampered})
+            data = parse_form(ReviewIn, {"results": results,
+                                         "decision": values.get("decision", ""),
+                                         "note": values.get("decision_note", "")})
+            certificate = review.record_review(
+                session=session, settings=settings, actor=officer, application=application,
+                results={key: (item.passed, item.note) for key, item in data.results.items()},
+                decision=None if data.decision == "later" else data.decision, note=data.note)
     except ValidationFailed as exc:
-        errors = {("form" if field == "criterion_key" else f"{field}-{key}"): message
-                  for field, message in exc.errors.items()}
-        if "passed" in exc.errors:
-            errors[f"result-{key}"] = _("Choose “passes” or “does not pass”.")
-        return _page(request, session, storage, officer, application_id,
-                     form={f"note-{key}": values.get("note", ""), f"result-{key}": result},
+        errors = _review_errors(exc.errors)
+        errors["form"] = _("Nothing is saved yet: correct what is marked below and send "
+                           "the form again.")
+        return _page(request, session, storage, officer, application_id, form=values,
                      errors=errors, status_code=422)
-    except Conflict as exc:  # preconditions first; or no longer under review
-        flash(request, exc.detail, "error")
-        return _see_other(_url(application_id, f"item-{key}"))
-    flash(request, _("Assessment saved."), "success")
-    return _see_other(_url(application_id, f"item-{key}"))
-
-
-@router.post("/officer/applications/{application_id}/decide")
-def decide(application_id: int, request: Request, form: FormDep, session: SessionDep,
-           settings: SettingsDep, storage: StorageDep, officer: OfficerUser):
-    application = _reviewable(session, officer, application_id)
-    values = form_values(form)
-    try:
-        with all_or_nothing(session):
-            data = parse_form(DecisionIn, {"decision": values.get("decision", ""),
-                                           "note": values.get("decision_note", "")})
-            certificate = review.decide(session=session, settings=settings, actor=officer,
-                                        application=application, decision=data.decision,
-                                        note=data.note)
-    except ValidationFailed as exc:
-        return _page(request, session, storage, officer, application_id,
-                     form=values,
-                     errors={{"note": "decision_note"}.get(k, k): v
-                             for k, v in exc.errors.items()},
-                     status_code=422)
     except InvalidTransition as exc:
         application = applications.get(session=session, application_id=application_id)
         decided = application.status in DECIDED
         flash(request, _("Another officer has already decided this application.")
               if decided else exc.detail, "error")
-        return _see_other(_url(application_id, "decision"))
-    except Conflict as exc:
+        return _see_other(_url(application_id, "review"))
+    except Conflict as exc:  # the other officer's decision won the race
         flash(request, exc.detail, "error")
-        return _see_other(_url(application_id, "decision"))
+        return _see_other(_url(application_id, "review"))
+    if data.decision == "later":
+        flash(request, _("The assessments are saved. Decide when the review is complete."),
+              "success")
+        return _see_other(_url(application_id, "review"))
     if certificate is not None:
         flash(request, _("Approved. Seal %(number)s is issued and the group is told.",
                          number=certificate.number), "success")
