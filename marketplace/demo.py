@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from types import SimpleNamespace
 
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
@@ -208,7 +207,7 @@ def _product_row(piece: Piece, group: ProducerGroup, slug: str) -> dict:
         "visible": group.status == GroupStatus.VERIFIED, "province_code": group.province_code,
         "community": group.community, "created_at": published, "updated_at": published,
     }
-    holder = SimpleNamespace(**row, search_text="")
+    holder = Product(**row)  # not added to the session: only for its search text
     refresh_search_text(holder, group)
     row["search_text"] = holder.search_text
     return row

@@ -159,9 +159,22 @@ def _tz():
     return ZoneInfo(DISPLAY_TZ)
 
 
-def localized(english: str, khmer: str) -> tuple[str, str]:
-    """The text to show in the current language (Khmer when chosen and written) and its
-    language code, for a ``lang`` attribute."""
-    if current_locale.get() == "km" and khmer:
+def localized(english: str | None, khmer: str | None) -> tuple[str, str]:
+    """The text to show in the current language and its language code, for a ``lang``
+    attribute: Khmer pages prefer the Khmer text, English pages the English one, and each
+    falls back to the other when its own is empty (a group may write only in Khmer)."""
+    english, khmer = english or "", khmer or ""
+    if khmer and (current_locale.get() == "km" or not english):
         return khmer, "km"
     return english, "en"
+
+
+def localized_text(english: str | None, khmer: str | None) -> str:
+    """``localized`` without the language code."""
+    return localized(english, khmer)[0]
+
+
+def shown_title(item) -> str:
+    """The title of anything with ``title`` and ``title_km`` (a product, an order line) in
+    the current language, or in the other one when only it is written."""
+    return localized_text(item.title, item.title_km)

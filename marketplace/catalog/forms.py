@@ -3,6 +3,7 @@ the product schemas validate (and back). Business rules stay in ``catalog.servic
 
 import re
 
+from marketplace.catalog.service import title_missing
 from marketplace.core.forms import (  # noqa: F401 - options: the dashboard's selects
     Schema,
     field_errors,
@@ -39,8 +40,13 @@ PRICE_PROBLEMS = {
     NotAnAmount.TOO_LARGE: N_("The number is too large."),
 }
 PRODUCT_TEXT_FIELDS = ("title", "title_km", "description", "description_km", "craft",
-                       "category", "dimensions", "weight_grams", "care_notes", "stock_mode",
-                       "stock_on_hand", "lead_time_days", "monthly_capacity")
+                       "category", "category_km", "dimensions", "weight_grams", "care_notes",
+                       "care_notes_km", "stock_mode", "stock_on_hand", "lead_time_days",
+                       "monthly_capacity")
+# The rows of materials and steps: (list field, form prefix). The Khmer rows are named
+# km_material_0, km_step_0, ... so that they never count as English rows.
+MATERIAL_ROWS = (("materials", ""), ("materials_km", "km_"))
+STEP_ROWS = (("techniques", ""), ("techniques_km", "km_"))
 
 
 def parse_price(raw: str) -> int:
@@ -78,12 +84,16 @@ def product_data(form) -> tuple[dict, dict[str, str]]:
         data["price_cents"] = parse_price(text_of(form, "price"))
     except ValidationFailed as exc:
         errors.update(exc.errors)
-    data["materials"] = [{"material": m, "origin": o}
-                         for m, o in _pairs(form, "material", "origin")]
-    if any(not m["material"] for m in data["materials"]):
-        errors["materials"] = _("Name the material on each line that has an origin.")
-    data["techniques"] = [{"step": s, "method": m or "hand"}
-                          for s, m in _pairs(form, "step", "method") if s]
+    for field, prefix in MATERIAL_ROWS:
+        data[field] = [{"material": m, "origin": o}
+                       for m, o in _pairs(form, f"{prefix}material", f"{prefix}origin")]
+        if any(not m["material"] for m in data[field]):
+            errors[field] = _("Name the material on each line that has an origin.")
+    for field, prefix in STEP_ROWS:
+        data[field] = [{"step": s, "method": m or "hand"}
+                       for s, m in _pairs(form, f"{prefix}step", f"{prefix}method") if s]
+    if not data["title"] and not data["title_km"]:
+        errors["title"] = title_missing()
     data["makers"] = _split_makers(text_of(form, "makers"))
     if data["stock_mode"] != "made_to_order":
         data["lead_time_days"] = data["monthly_capacity"] = ""
@@ -120,12 +130,14 @@ def product_values(product) -> dict:
               for name in PRODUCT_TEXT_FIELDS}
     values["price"] = plain_dollars(product.price_cents)
     values["makers"] = "\n".join(product.makers or [])
-    for i, item in enumerate(product.materials or []):
-        values[f"material_{i}"], values[f"origin_{i}"] = item.get("material", ""), \
-            item.get("origin", "")
-    for i, item in enumerate(product.techniques or []):
-        values[f"step_{i}"], values[f"method_{i}"] = item.get("step", ""), \
-            item.get("method", "hand")
+    for field, prefix in MATERIAL_ROWS:
+        for i, item in enumerate(getattr(product, field) or []):
+            values[f"{prefix}material_{i}"] = item.get("material", "")
+            values[f"{prefix}origin_{i}"] = item.get("origin", "")
+    for field, prefix in STEP_ROWS:
+        for i, item in enumerate(getattr(product, field) or []):
+            values[f"{prefix}step_{i}"] = item.get("step", "")
+            values[f"{prefix}method_{i}"] = item.get("method", "hand")
     return values
 
 

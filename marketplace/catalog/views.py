@@ -192,6 +192,38 @@ def cards(request: Request, session: Session, products: list[Product]) -> list[M
     return html
 
 
+@dataclass(frozen=True, slots=True)
+class Details:
+    """What a product page says of how a piece is made, in the reader's language: each
+    text (or list) Khmer on Khmer pages and English on English ones, falling back to the
+    other language when it is empty; ``*_lang`` is its language, for a ``lang`` attribute."""
+
+    category: str
+    category_lang: str
+    materials: list
+    materials_lang: str
+    steps: list
+    steps_lang: str
+    care: str
+    care_lang: str
+
+
+def _localized_list(english: list | None, khmer: list | None) -> tuple[list, str]:
+    english, khmer = english or [], khmer or []
+    if khmer and (current_locale.get() == "km" or not english):
+        return khmer, "km"
+    return english, "en"
+
+
+def details(product: Product) -> Details:
+    category, category_lang = localized(product.category, product.category_km)
+    materials, materials_lang = _localized_list(product.materials, product.materials_km)
+    steps, steps_lang = _localized_list(product.techniques, product.techniques_km)
+    care, care_lang = localized(product.care_notes, product.care_notes_km)
+    return Details(category, category_lang, materials, materials_lang, steps, steps_lang,
+                   care, care_lang)
+
+
 def stock_state(product: Product) -> str:
     """'In stock', 'Only N left', 'Sold out' or 'Made to order: ships in N days'."""
     if product.stock_mode == StockMode.MADE_TO_ORDER:

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=160)]
+Market = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
 class Step(BaseModel):
@@ -14,35 +16,47 @@ class Step(BaseModel):
 
 
 class ApplicationIn(BaseModel):
+    """Each text may be written in English (``materials``), in Khmer (``materials_km``) or
+    both; submitting needs the materials, the story and the intended market in one of
+    the two."""
+
     product_ids: list[int] = Field(min_length=1, max_length=20)
-    product_line: Annotated[str, StringConstraints(strip_whitespace=True, max_length=160)] = ""
+    product_line: Line = ""
+    product_line_km: Line = ""
     materials: Text = ""
+    materials_km: Text = ""
     steps: list[Step] = Field(default_factory=list, max_length=30)
     story: Text = ""
+    story_km: Text = ""
     innovation: Text = ""
-    intended_market: Annotated[str, StringConstraints(strip_whitespace=True,
-                                                      max_length=2000)] = ""
+    innovation_km: Text = ""
+    intended_market: Market = ""
+    intended_market_km: Market = ""
     price_cents: int = Field(default=0, ge=0, le=100_000_000)
     weight_grams: int = Field(default=0, ge=0, le=1_000_000)
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "product_ids": [12], "materials": "Silk raised in Kampong Thom; indigo from the garden",
         "steps": [{"step": "reeling silk", "method": "hand"}, {"step": "weaving", "method": "hand"}],
-        "story": "The pattern recalls ...", "innovation": "A narrower scarf for visitors",
+        "story": "The pattern recalls ...", "story_km": "លំនាំនេះរំលឹកដល់ ...",
+        "innovation": "A narrower scarf for visitors",
         "intended_market": "Visitors and Phnom Penh shops", "price_cents": 4500,
         "weight_grams": 120,
     }]})
 
 
 class ApplicationUpdate(BaseModel):
-    product_line: Annotated[str, StringConstraints(strip_whitespace=True,
-                                                   max_length=160)] | None = None
+    product_line: Line | None = None
+    product_line_km: Line | None = None
     materials: Text | None = None
+    materials_km: Text | None = None
     steps: list[Step] | None = Field(default=None, max_length=30)
     story: Text | None = None
+    story_km: Text | None = None
     innovation: Text | None = None
-    intended_market: Annotated[str, StringConstraints(strip_whitespace=True,
-                                                      max_length=2000)] | None = None
+    innovation_km: Text | None = None
+    intended_market: Market | None = None
+    intended_market_km: Market | None = None
     price_cents: int | None = Field(default=None, ge=0, le=100_000_000)
     weight_grams: int | None = Field(default=None, ge=0, le=1_000_000)
 
@@ -81,7 +95,11 @@ class ComplaintIn(BaseModel):
 
 class CertificateActionIn(BaseModel):
     action: Literal["suspend", "reinstate", "revoke"]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = Field(
+        "", description="The public reason in English")
+    reason_km: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = Field(
+        "", description="The public reason in Khmer; suspending or revoking needs one of the "
+                        "two")
 
 
 class AssessmentPublic(BaseModel):
@@ -101,11 +119,16 @@ class ApplicationPublic(BaseModel):
     criteria_version: int
     product_ids: list[int]
     product_line: str
+    product_line_km: str = ""
     materials: str
+    materials_km: str = ""
     steps: list[Step]
     story: str
+    story_km: str = ""
     innovation: str
+    innovation_km: str = ""
     intended_market: str
+    intended_market_km: str = ""
     price_cents: int
     weight_grams: int
     photo_count: int
@@ -126,6 +149,7 @@ class CertificatePublic(BaseModel):
     issued_at: datetime
     expires_at: datetime
     public_reason: str | None
+    public_reason_km: str | None = None
     verification_url: str
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
@@ -134,7 +158,7 @@ class CertificatePublic(BaseModel):
         "group": {"id": 3, "name": "Kuoy Community Handicraft Association"},
         "province": "Kampong Thom", "criteria_version": 1,
         "issued_at": "2026-11-23T03:00:00Z", "expires_at": "2030-11-23T03:00:00Z",
-        "public_reason": None,
+        "public_reason": None, "public_reason_km": None,
         "verification_url": "https://crafts.example/seal/SoE-2026-000123?t=eyJu...",
     }]})
 

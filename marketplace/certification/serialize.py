@@ -33,6 +33,7 @@ def certificate_public(session: Session, settings: Settings,
         issued_at=certificate.issued_at,
         expires_at=certificate.expires_at,
         public_reason=certificate.public_reason,
+        public_reason_km=certificate.public_reason_km,
         verification_url=certificates.verification_url(settings, session, certificate),
     )
 

@@ -13,7 +13,7 @@ from marketplace import audit, geo
 from marketplace.catalog.views import CRAFT_LABELS, product_url
 from marketplace.certification.service import applications, certificates, criteria
 from marketplace.core.money import plain_dollars
-from marketplace.i18n import N_, current_locale
+from marketplace.i18n import N_, current_locale, localized, localized_text
 from marketplace.media import images
 from marketplace.media.storage import Storage
 from marketplace.models import (
@@ -121,12 +121,11 @@ class ProductLink:
 
 def product_links(session: Session, product_ids: list[int]) -> list[ProductLink]:
     links = []
-    km = current_locale.get() == "km"
     for product_id in product_ids:
         product = session.get(Product, product_id)
         if product is None:
             continue
-        title = product.title_km if km and product.title_km else product.title
+        title = localized_text(product.title, product.title_km)
         links.append(ProductLink(product.id, title,
                                  product_url(product) if product.visible else None,
                                  product.craft))
@@ -146,7 +145,8 @@ class CertificateView:
     criteria_version: int
     issued_at: datetime
     expires_at: datetime
-    public_reason: str | None
+    public_reason: str | None  # in the reader's language when both are written
+    public_reason_lang: str = "en"
 
 
 def certificate_view(session: Session, certificate: Certificate) -> CertificateView:
@@ -154,8 +154,9 @@ def certificate_view(session: Session, certificate: Certificate) -> CertificateV
     application = session.get(CertificationApplication, certificate.application_id)
     criteria_set = session.get(CriteriaSet, certificate.criteria_set_id)
     products = product_links(session, certificates.product_ids(session, certificate.id))
-    title = (application.product_line if application and application.product_line
-             else ", ".join(p.title for p in products))
+    line = localized_text(application.product_line,
+                          application.product_line_km) if application else ""
+    title = line or ", ".join(p.title for p in products)
     return CertificateView(
         certificate=certificate, number=certificate.number,
         status=str(certificates.status_of(certificate)), group_name=group_name(group),
@@ -163,7 +164,10 @@ def certificate_view(session: Session, certificate: Certificate) -> CertificateV
         province=province_name(group.province_code) if group else "", products=products,
         title=title, criteria_version=criteria_set.version if criteria_set else 0,
         issued_at=certificate.issued_at, expires_at=certificate.expires_at,
-        public_reason=certificate.public_reason,
+        public_reason=localized_text(certificate.public_reason,
+                                     certificate.public_reason_km) or None,
+        public_reason_lang=localized(certificate.public_reason,
+                                     certificate.public_reason_km)[1],
     )
 
 
@@ -251,6 +255,8 @@ def application_values(application: CertificationApplication) -> dict[str, str]:
         "story": application.story,
         "innovation": application.innovation,
         "intended_market": application.intended_market,
+        **{f"{name}_km": getattr(application, f"{name}_km") for name in (
+            "product_line", "materials", "story", "innovation", "intended_market")},
         "price": plain_dollars(application.price_cents) if application.price_cents else "",
         "weight_grams": str(application.weight_grams or ""),
     }

@@ -29,6 +29,7 @@ from marketplace.core.openapi import problems
 from marketplace.db import SessionDep
 from marketplace.errors import NotFound
 from marketplace.i18n import gettext as _
+from marketplace.i18n import shown_title
 from marketplace.orders.serialize import order_public_of
 from marketplace.orders.service import access
 
@@ -84,7 +85,8 @@ def quote(
     return QuotePublic(
         lines=[QuoteLinePublic(
             product_id=line.product.id, variant_id=line.variant.id if line.variant else None,
-            title=line.product.title, group_id=line.group.id, quantity=line.quantity,
+            title=shown_title(line.product), title_km=line.product.title_km,
+            group_id=line.group.id, quantity=line.quantity,
             unit_price_cents=line.unit_price_cents, price_changed=line.price_changed,
             line_total_cents=line.split.line_total_cents,
             producer_cents=line.split.producer_cents,

@@ -20,7 +20,9 @@ VillageCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"
 class QuoteLinePublic(BaseModel):
     product_id: int
     variant_id: int | None
-    title: str
+    title: str = Field(description="In the request's language, or the other one when only "
+                                   "it is written")
+    title_km: str
     group_id: int
     quantity: int
     unit_price_cents: int

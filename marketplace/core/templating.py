@@ -44,6 +44,8 @@ def environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
         static=static_url,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         current_locale=i18n.current_locale.get,
+        localized=i18n.localized,
+        in_language=i18n.localized_text,
     )
     return env
 

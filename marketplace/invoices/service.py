@@ -129,8 +129,10 @@ def issue_for_order(*, session: Session, settings: Settings,
     for line, product, part in rows:
         amount = line.quantity * line.unit_price_cents
         session.add(InvoiceLine(invoice_id=invoice.id, group_id=part.group_id,
-                                description=product.title[:300],
-                                description_km=product.title_km[:300], quantity=line.quantity,
+                                # a Khmer-only piece is described in Khmer, once
+                                description=(product.title or product.title_km)[:300],
+                                description_km=product.title_km[:300] if product.title else "",
+                                quantity=line.quantity,
                                 unit_price_cents=line.unit_price_cents, total_cents=amount))
         cut = share(amount, settings.wholesale_commission_basis_points)
         commission += cut

@@ -40,20 +40,26 @@ class Product(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = Field(foreign_key="producer_group.id", index=True, ondelete="RESTRICT")
     slug: str = Field(max_length=120)
-    title: str = Field(max_length=160)
+    # A title in at least one language (``catalog.service``); the other may be "".
+    title: str = Field(default="", max_length=160)
     title_km: str = Field(default="", max_length=160)
     description: str = Field(default="", max_length=8000)
     description_km: str = Field(default="", max_length=8000)
     craft: str = Field(max_length=16, index=True)
     category: str = Field(default="", max_length=60)
+    category_km: str = Field(default="", max_length=60)
     materials: list = Field(default_factory=list, sa_type=JSON,
                             description='[{"material": "rattan", "origin": "O\'Yadav"}]')
     techniques: list = Field(default_factory=list, sa_type=JSON,
                              description='[{"step": "weaving", "method": "hand"}]')
+    # The same lists written in Khmer; Khmer pages show them, or the English ones if empty.
+    materials_km: list = Field(default_factory=list, sa_type=JSON)
+    techniques_km: list = Field(default_factory=list, sa_type=JSON)
     makers: list = Field(default_factory=list, sa_type=JSON, description="names of the makers")
     dimensions: str = Field(default="", max_length=120)
     weight_grams: int = Field(default=0, ge=0)
     care_notes: str = Field(default="", max_length=2000)
+    care_notes_km: str = Field(default="", max_length=2000)
     price_cents: int = Field(description="Retail price in US cents")
     currency: str = Field(default="USD", max_length=3)
     stock_mode: str = Field(default=StockMode.STOCK, max_length=16)

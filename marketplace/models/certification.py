@@ -65,6 +65,13 @@ class CertificationApplication(SQLModel, table=True):
     story: str = Field(default="", max_length=4000)
     innovation: str = Field(default="", max_length=4000)
     intended_market: str = Field(default="", max_length=2000)
+    # The same texts written in Khmer: a group may write either language or both, and each
+    # reader (officer, group) sees their language's, falling back to the other.
+    product_line_km: str = Field(default="", max_length=160)
+    materials_km: str = Field(default="", max_length=4000)
+    story_km: str = Field(default="", max_length=4000)
+    innovation_km: str = Field(default="", max_length=4000)
+    intended_market_km: str = Field(default="", max_length=2000)
     price_cents: int = Field(default=0, description="Retail price in US cents")
     weight_grams: int = 0
     round: int = Field(default=0, description="Times submitted; assessments belong to a round")
@@ -143,6 +150,8 @@ class Certificate(SQLModel, table=True):
     issued_at: datetime = created_at_field()
     expires_at: datetime = time_field(nullable=False, index=True)
     public_reason: str | None = Field(default=None, max_length=2000)
+    public_reason_km: str | None = Field(default=None, max_length=2000,
+                                         description="The public reason written in Khmer")
     reminder_90_sent_at: datetime | None = time_field()
     reminder_30_sent_at: datetime | None = time_field()
     updated_at: datetime = created_at_field()

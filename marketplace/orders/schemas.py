@@ -110,7 +110,8 @@ class ShipTo(BaseModel):
 
 
 class ParcelLinePublic(BaseModel):
-    title: str
+    title: str = Field(description="The title in English; may be empty if `title_km` is given")
+    title_km: str = ""
     variant_label: str
     sku: str | None
     quantity: int

@@ -47,7 +47,8 @@ def render_month(session: Session, settings: Settings, group: ProducerGroup,
                   f"({label(STATUSES[row.status])})", usd(row.amount_cents), True)]
         for piece in row.pieces:
             who = f" · {piece.maker}" if piece.maker else ""
-            lines.append((f"    {piece.quantity} × {piece.title} {piece.title_km}{who}: "
+            names = " ".join(t for t in (piece.title, piece.title_km) if t)  # one may be ""
+            lines.append((f"    {piece.quantity} × {names}{who}: "
                           f"{usd(piece.gross_cents)} − {usd(piece.commission_cents)}",
                           usd(piece.net_cents), False))
         if row.shipping_cents:

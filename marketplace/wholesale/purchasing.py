@@ -20,7 +20,7 @@ from marketplace.auth.service.roles import has_role
 from marketplace.config import Settings
 from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, Forbidden, InsufficientStock, NotFound, ValidationFailed
-from marketplace.i18n import format_usd
+from marketplace.i18n import format_usd, shown_title
 from marketplace.i18n import gettext as _
 from marketplace.invoices import service as invoices
 from marketplace.models import (
@@ -90,7 +90,7 @@ def _priced(session: Session, product: Product, quantity: int, field: str) -> in
     found = terms.offer_of(session, product.id) if product.visible else None
     if found is None:
         raise ValidationFailed({field: _("“%(title)s” is no longer offered wholesale.",
-                                         title=product.title)})
+                                         title=shown_title(product))})
     offer, tiers = found
     terms.check_quantity(offer, quantity, field)
     return terms.unit_price(tiers, quantity)
@@ -266,7 +266,7 @@ def submit(*, session: Session, settings: Settings, actor: User, reference: str,
             if found is None:
                 raise InsufficientStock(_("“%(title)s” cannot be made in that quantity in "
                                           "one month: ask the group for a quote.",
-                                          title=product.title), product_id=product.id)
+                                          title=shown_title(product)), product_id=product.id)
             line.capacity_month = found[0]
         session.add(line)
     session.flush()
@@ -274,7 +274,7 @@ def submit(*, session: Session, settings: Settings, actor: User, reference: str,
         if not stock.hold(session=session, product=product, quantity=line.quantity,
                           month=line.capacity_month or ""):
             raise InsufficientStock(_("Not enough of “%(title)s” is left for this order.",
-                                      title=product.title), product_id=product.id)
+                                      title=shown_title(product)), product_id=product.id)
     PURCHASE_ORDER_STATUS.change(session, order, PurchaseOrderStatus.SUBMITTED, actor=actor,
                                  values={"number": f"PO-{now.year}-{order.id:06d}",
                                          "reference": reference.strip()[:40],
@@ -343,7 +343,8 @@ def reorder(*, session: Session, actor: User, order_id: int) -> tuple[PurchaseOr
     for line, product in rows:
         found = terms.offer_of(session, product.id) if product.visible else None
         if found is None:
-            skipped.append(_("“%(title)s” is no longer offered wholesale.", title=product.title))
+            skipped.append(_("“%(title)s” is no longer offered wholesale.",
+                             title=shown_title(product)))
             continue
         offer, _tiers = found
         quantity = max(line.quantity, offer.min_quantity)

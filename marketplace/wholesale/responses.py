@@ -18,7 +18,7 @@ from marketplace import access
 from marketplace.config import Settings
 from marketplace.core.status import Lifecycle
 from marketplace.errors import Conflict, InsufficientStock, NotFound, ValidationFailed
-from marketplace.i18n import format_usd
+from marketplace.i18n import format_usd, shown_title
 from marketplace.i18n import gettext as _
 from marketplace.invoices import service as invoices
 from marketplace.models import (
@@ -221,7 +221,8 @@ def answer_proposal(*, session: Session, settings: Settings, actor: User,
         if more > 0 and not stock.hold(session=session, product=product, quantity=more,
                                        month=line.capacity_month or ""):
             raise InsufficientStock(_("Not enough of “%(title)s” is left for the new "
-                                      "quantity.", title=product.title), product_id=product.id)
+                                      "quantity.", title=shown_title(product)),
+                                    product_id=product.id)
         if more < 0:
             stock.give_back(session=session, product_id=product.id, quantity=-more,
                             month=line.capacity_month)

@@ -2,6 +2,7 @@
 
 from sqlmodel import Session, col, select
 
+from marketplace.i18n import localized_text
 from marketplace.models import ProducerGroup, Product, StockMode, WholesaleOffer, WholesaleTier
 from marketplace.wholesale import terms
 from marketplace.wholesale.schemas import OfferPublic, WholesaleProduct
@@ -60,7 +61,8 @@ def purchase_order_public(session: Session, order, *, group_id: int | None = Non
     lines: dict[int | None, list[POLinePublic]] = {}
     for line, product in rows:
         lines.setdefault(line.part_id, []).append(POLinePublic(
-            id=line.id, product_id=product.id, title=product.title, quantity=line.quantity,
+            id=line.id, product_id=product.id,
+            title=localized_text(product.title, product.title_km), quantity=line.quantity,
             unit_price_cents=line.unit_price_cents,
             line_total_cents=line.quantity * line.unit_price_cents,
             proposed_quantity=line.proposed_quantity,

@@ -95,7 +95,7 @@ def test_negative_price_and_zero_lead_time_are_field_errors(client, session, mem
     assert "lead time of 1 day or more" in made_to_order.text
     assert 'value="made_to_order" checked' in made_to_order.text
 
-    malformed = _new(client, group, {**PRODUCT, "price": "twelve", "title": ""})
+    malformed = _new(client, group, {**PRODUCT, "price": "twelve", "title": "", "title_km": ""})
     assert malformed.status_code == 422
     assert 'id="e-price"' in malformed.text and 'id="e-title"' in malformed.text
     assert session.exec(select(Product)).all() == []

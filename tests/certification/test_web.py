@@ -213,7 +213,7 @@ def test_a_revoked_seal_shows_revoked_with_its_reason(session, storage, settings
     url = f"/officer/certificates/{certificate.number}/status"
     missing = _post(client, url, {"action": "revoke", "reason": ""})
     assert missing.status_code == 422
-    assert "Give the reason that will be shown publicly." in missing.text
+    assert "Give the reason that will be shown publicly, in English or Khmer." in missing.text
     done = _post(client, url, {"action": "revoke", "reason": "Machine-woven copies were sold"})
     assert done.status_code == 303
     public = client.get(f"/seal/{certificate.number}")

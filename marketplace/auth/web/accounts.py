@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
+from marketplace import access
 from marketplace.auth import service
 from marketplace.auth.deps import CurrentUser, OptionalUser
 from marketplace.auth.schemas import EmailIn, LoginIn, PasswordChangeIn, PasswordResetIn, SignupIn
@@ -95,14 +96,14 @@ def resend(request: Request, session: SessionDep, settings: SettingsDep,
 
 @router.get("/auth/login")
 def login_form(request: Request, user: OptionalUser, next: str | None = None):  # noqa: A002
-    return render(request, "auth/login.html", {"next": safe_next(next)})
+    return render(request, "auth/login.html", {"next": safe_next(next, default="")})
 
 
 @router.post("/auth/login")
 def login(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep,
           user: OptionalUser):
     values = form_values(form)
-    target = safe_next(values.get("next"))
+    target = safe_next(values.get("next"), default="")
     try:
         creds = parse_form(LoginIn, {**values, "password": form.get("password", "")})
     except ValidationFailed as exc:
@@ -128,7 +129,15 @@ def login(request: Request, form: FormDep, session: SessionDep, settings: Settin
         }, status_code=403)
     start_session(request, session, settings, found)
     lang = request.cookies.get(LANG_COOKIE) or found.locale
-    return _redirect(target, lang if lang != request.cookies.get(LANG_COOKIE) else None)
+    return _redirect(target or landing_page(session, found),
+                     lang if lang != request.cookies.get(LANG_COOKIE) else None)
+
+
+def landing_page(session, user) -> str:
+    """Where a log-in without a ``next`` target lands: a member of a producer group on the
+    dashboard (their products, orders and Seal applications), everybody else on the home
+    page."""
+    return "/dashboard" if access.accessible_group_ids(session=session, user=user) else "/"
 
 
 @router.post("/auth/logout")

@@ -37,11 +37,31 @@ PRODUCT_STATUS = Lifecycle(Product, "product", {
 def refresh_search_text(product: Product, group: ProducerGroup | None) -> None:
     """Lower-cased words from both languages, the materials, makers and the group."""
     parts = [product.title, product.title_km, product.description, product.description_km,
-             product.craft, product.category, " ".join(product.makers or [])]
-    parts += [f"{m.get('material', '')} {m.get('origin', '')}" for m in product.materials or []]
+             product.craft, product.category, product.category_km,
+             " ".join(product.makers or [])]
+    parts += [f"{m.get('material', '')} {m.get('origin', '')}"
+              for m in [*(product.materials or []), *(product.materials_km or [])]]
     if group is not None:
         parts += [group.name, group.name_km, group.community]
     product.search_text = " ".join(p for p in parts if p).casefold()[:20000]
+
+
+def title_missing() -> str:
+    return _("Give the piece a title in English or Khmer.")
+
+
+def check_title(title: str | None, title_km: str | None) -> None:
+    """A piece needs a title in at least one of the two languages, either one."""
+    if not (title or "").strip() and not (title_km or "").strip():
+        message = title_missing()
+        raise ValidationFailed({"title": message}, detail=message)
+
+
+def product_slug(product: Product) -> str:
+    """The URL words after the id: from the English title, else the English kind of
+    product, else the craft (a Khmer-only title has no ASCII letters). The id before it
+    keeps the address unique."""
+    return slugify(product.title, slugify(product.category, product.craft or "piece"))
 
 
 def _check_stock_mode(product: Product) -> None:
@@ -121,12 +141,11 @@ def _add_variants(session: Session, product: Product, variants: list[VariantIn])
 def create_product(*, session: Session, actor: User, data: ProductCreate) -> Product:
     """A draft product of one of the actor's groups."""
     require_member(session=session, user=actor, group_id=data.group_id)
+    check_title(data.title, data.title_km)
     group = session.get(ProducerGroup, data.group_id)
     fields = data.model_dump(exclude={"group_id", "variants"})
-    product = Product(**fields, group_id=group.id, slug=slugify(data.title, "piece"),
-                      status=ProductStatus.DRAFT)
-    product.materials = [m.model_dump() for m in data.materials]
-    product.techniques = [t.model_dump() for t in data.techniques]
+    product = Product(**fields, group_id=group.id, status=ProductStatus.DRAFT)
+    product.slug = product_slug(product)
     if product.stock_mode == StockMode.MADE_TO_ORDER:
         product.stock_on_hand = 0
     _check_stock_mode(product)
@@ -143,10 +162,11 @@ def update_product(*, session: Session, actor: User, product: Product,
     """Change a product's fields (members of its group only)."""
     require_member(session=session, user=actor, group_id=product.group_id)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    check_title(changes.get("title", product.title), changes.get("title_km", product.title_km))
     for key, value in changes.items():
         setattr(product, key, value)
-    if "title" in changes:
-        product.slug = slugify(product.title, "piece")
+    if changes.keys() & {"title", "category", "craft"}:
+        product.slug = product_slug(product)
     if product.stock_mode == StockMode.MADE_TO_ORDER:
         product.stock_on_hand = max(product.stock_allocated, 0)
     _check_stock_mode(product)

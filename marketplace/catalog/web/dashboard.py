@@ -50,6 +50,8 @@ def _page(request: Request, *, group, product=None, storage=None, session=None,
         "method_options": forms.options(forms.METHOD_LABELS),
         "material_rows": forms.pair_rows(values, "material"),
         "step_rows": forms.pair_rows(values, "step"),
+        "km_material_rows": forms.pair_rows(values, "km_material"),
+        "km_step_rows": forms.pair_rows(values, "km_step"),
     }
     if product is not None:
         values.setdefault("quantity", str(product.stock_on_hand))

@@ -99,6 +99,7 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
         "province": geo.province(group.province_code),
         "craft_label": views.CRAFT_LABELS.get(product.craft, product.craft),
         "methods": views.METHOD_LABELS,
+        "details": views.details(product),
     }
     modified = max(product.updated_at, group.updated_at)
     return render(request, "catalog/product.html", context), modified

@@ -80,6 +80,9 @@ def applications_public(session: Session,
             product_line=row.product_line, materials=row.materials,
             steps=[Step.model_validate(step) for step in row.steps or []], story=row.story,
             innovation=row.innovation, intended_market=row.intended_market,
+            product_line_km=row.product_line_km, materials_km=row.materials_km,
+            story_km=row.story_km, innovation_km=row.innovation_km,
+            intended_market_km=row.intended_market_km,
             price_cents=row.price_cents, weight_grams=row.weight_grams,
             photo_count=photo_counts.get(row.id, 0), submitted_at=row.submitted_at,
             decided_at=row.decided_at, decision_note=row.decision_note,
@@ -142,7 +145,8 @@ ActionBody = Annotated[CertificateActionIn, Body(openapi_examples={
     "reinstate": {"summary": "Reinstate", "value": {"action": "reinstate"}},
     "revoke": {"summary": "Revoke, with the reason shown publicly",
                "value": {"action": "revoke",
-                         "reason": "The pattern was copied from another community."}},
+                         "reason": "The pattern was copied from another community.",
+                         "reason_km": "លំនាំនេះត្រូវបានចម្លងពីសហគមន៍ផ្សេង។"}},
 })]
 
 
@@ -355,5 +359,5 @@ def change_status(user: OfficerUser, certificate: NumberedCertificate, data: Act
                   session: SessionDep, settings: SettingsDep) -> CertificatePublic:
     certificate = certificates.change_status(session=session, actor=user,
                                              certificate=certificate, action=data.action,
-                                             reason=data.reason)
+                                             reason=data.reason, reason_km=data.reason_km)
     return certificate_public(session, settings, certificate)

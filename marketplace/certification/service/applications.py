@@ -175,9 +175,10 @@ def submit(*, session: Session, actor: User,
     require_member(session=session, user=actor, group_id=application.group_id)
     check_transition(application, ApplicationStatus.SUBMITTED)
     errors = {}
-    for field in ("materials", "story", "intended_market"):
-        if not getattr(application, field).strip():
-            errors[field] = _("This field is required.")
+    for field in ("materials", "story", "intended_market"):  # in English or Khmer
+        if not (getattr(application, field).strip()
+                or getattr(application, f"{field}_km").strip()):
+            errors[field] = _("Write this in English or Khmer.")
     if not application.steps:
         errors["steps"] = _("Describe each production step.")
     if len(photos(session=session, application_id=application.id)) < MIN_PHOTOS:

@@ -165,8 +165,9 @@ def ensure_printable(certificate: Certificate) -> None:
 
 
 def change_status(*, session: Session, actor: User, certificate: Certificate, action: str,
-                  reason: str = "") -> Certificate:
-    """Suspend, reinstate or revoke (officers), audited; revocation needs a public reason."""
+                  reason: str = "", reason_km: str = "") -> Certificate:
+    """Suspend, reinstate or revoke (officers), audited; suspension and revocation need a
+    public reason, in English, in Khmer or both (each reader sees their language's)."""
     if not has_role(session=session, user=actor, role=Role.OFFICER):
         from marketplace.errors import Forbidden
 
@@ -176,11 +177,16 @@ def change_status(*, session: Session, actor: User, certificate: Certificate, ac
     if to is None:
         raise ValidationFailed({"action": _("Choose one of the options.")})
     CERTIFICATE_STATUS.check(certificate.status, to)
-    if to in (CertificateStatus.REVOKED, CertificateStatus.SUSPENDED) and not reason.strip():
-        raise ValidationFailed({"reason": _("Give the reason that will be shown publicly.")})
+    reason, reason_km = reason.strip(), reason_km.strip()
+    if to in (CertificateStatus.REVOKED, CertificateStatus.SUSPENDED) and not (
+            reason or reason_km):
+        raise ValidationFailed({"reason": _("Give the reason that will be shown publicly, "
+                                            "in English or Khmer.")})
     if not CERTIFICATE_STATUS.change(session, certificate, to, actor=actor, action=action,
-                                     reason=reason.strip() or None,
-                                     values={"public_reason": reason.strip() or None}):
+                                     reason=reason or reason_km or None,
+                                     data={"reason_km": reason_km} if reason_km else None,
+                                     values={"public_reason": reason or None,
+                                             "public_reason_km": reason_km or None}):
         raise InvalidTransition(_("The certificate changed meanwhile; reload and try again."))
     refresh_products(session, certificate.id)
     return certificate

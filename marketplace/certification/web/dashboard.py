@@ -30,7 +30,9 @@ from marketplace.models import OPEN_STATUSES, ApplicationStatus
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-TEXT_FIELDS = ("product_line", "materials", "story", "innovation", "intended_market")
+TEXT_FIELDS = ("product_line", "materials", "story", "innovation", "intended_market",
+               "product_line_km", "materials_km", "story_km", "innovation_km",
+               "intended_market_km")
 METHODS = {"hand": "hand", "machine": "machine"}
 
 

@@ -244,9 +244,11 @@ def change_status(number: str, request: Request, form: FormDep, session: Session
     try:
         with all_or_nothing(session):
             data = parse_form(CertificateActionIn, {"action": values.get("action", ""),
-                                                    "reason": values.get("reason", "")})
+                                                    "reason": values.get("reason", ""),
+                                                    "reason_km": values.get("reason_km", "")})
             certificates.change_status(session=session, actor=officer, certificate=certificate,
-                                       action=data.action, reason=data.reason)
+                                       action=data.action, reason=data.reason,
+                                       reason_km=data.reason_km)
     except ValidationFailed as exc:
         return _certificate_page(request, session, number, form=values, errors=exc.errors,
                                  status_code=422)

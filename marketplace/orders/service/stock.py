@@ -16,6 +16,7 @@ from marketplace.core import cache_tags
 from marketplace.core.status import Lifecycle
 from marketplace.errors import InsufficientStock
 from marketplace.i18n import gettext as _
+from marketplace.i18n import shown_title
 from marketplace.models import (
     CapacityBooking,
     Product,
@@ -100,8 +101,8 @@ def reserve(*, session: Session, order_id: int, items: list[tuple[Product, int |
               else _hold_stock(session, product, variant_id, quantity))
         if not ok:
             message = (_("“%(title)s” cannot be made in that quantity this month.",
-                         title=product.title) if made_to_order else
-                       _("Not enough of “%(title)s” is left.", title=product.title))
+                         title=shown_title(product)) if made_to_order else
+                       _("Not enough of “%(title)s” is left.", title=shown_title(product)))
             raise InsufficientStock(message, product_id=product.id)
     return held
 
