@@ -64,6 +64,12 @@ def csrf_input(request: Request) -> Markup:
     return _csrf_field(csrf.get_token(request))
 
 
+def public_csrf_input(request: Request, path: str) -> Markup:
+    """The hidden field of a form on a page shared by every visitor (``csrf.PUBLIC_FORMS``):
+    the same for everyone, so a cached page can carry it."""
+    return _csrf_field(csrf.public_token(request.app.state.settings.secret_key, path))
+
+
 def _csrf_field(token: str) -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(token)
 
@@ -120,6 +126,7 @@ def render(
         "user": getattr(request.state, "user", None),
         "lang": i18n.current_locale.get(),
         "csrf_input": lambda: csrf_input(request),
+        "public_csrf_input": lambda path: public_csrf_input(request, path),
         "flashes": [] if marks else pop_flashes(request),
         "personal_marks": MARKS if marks else None,
         "errors": {},
