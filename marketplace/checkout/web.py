@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from marketplace import geo
 from marketplace.auth.deps import OptionalUser
 from marketplace.cart import service as carts
-from marketplace.cart.views import cart_page, current_cart
+from marketplace.cart.views import cart_page, current_cart, remember_count
 from marketplace.checkout import service
 from marketplace.checkout.service import address as address_rule
 from marketplace.checkout.service import shipping
@@ -87,6 +87,7 @@ def _form(request: Request, session, settings, cart, values: dict, *,
         choices = _shipping_choices(session, settings, cart, values)
     except ValidationFailed as exc:
         return _blocked(request, session, cart, exc, 422)
+    remember_count(request, session, None, sum(line.quantity for line in basket.lines))
     return render(request, "checkout/form.html", {
         "form": values, "errors": errors or {}, "address": geo.address_choices(values),
         "countries": country_names(), "abroad": values.get("destination") == "abroad",

@@ -94,3 +94,54 @@ def test_a_browser_that_says_nothing_of_the_origin_gets_the_small_add_page(signe
                                             "product_id": str(product.id), "quantity": "3"})
     assert added.status_code == 303
     assert [line.quantity for line in _lines(session)] == [3]
+
+
+def cart_count(html: str) -> str | None:
+    """The count the header shows next to "Cart" (None: no count)."""
+    match = re.search(r'<a href="/cart" class="cart-link">Cart(?: <span class="cart-count">'
+                      r'(\d+)<span class="sr-only"> pieces?</span></span>)?</a>', html)
+    assert match, "no cart link in the header"
+    return match.group(1)
+
+
+def test_the_header_shows_the_pieces_in_the_cart_on_cached_pages_too(signed_in, session,
+                                                                     engine):
+    from tests.catalog.test_web import Queries
+
+    scarf = create_product(session, title="Scarf", stock_on_hand=9)
+    basket = create_product(session, title="Basket", stock_on_hand=9)
+    visitor, other = signed_in(), signed_in()
+    assert cart_count(product_page(visitor, scarf).text) is None
+    _method, fields = add_form(product_page(visitor, scarf).text)
+    visitor.post("/cart/add", data={**fields, "quantity": "2"}, headers=SAME_ORIGIN)
+    assert cart_count(visitor.get("/cart").text) == "2"
+    _method, fields = add_form(product_page(visitor, basket).text)
+    assert visitor.post("/cart/add", data=fields, headers=SAME_ORIGIN).status_code == 303
+    # The catalog and product pages come from the shared cache, without a query, with the
+    # count this browser's session keeps; another visitor sees no count.
+    for url in ("/catalog", product_page(visitor, scarf).url.path):
+        visitor.get(url)
+        with Queries(engine) as statements:
+            page = visitor.get(url)
+        assert statements == [] and cart_count(page.text) == "3", url
+        assert page.headers["cache-control"] == "private, no-store"
+        assert cart_count(other.get(url).text) is None
+    line = _lines(session)[0]
+    cart = visitor.get("/cart").text
+    visitor.post(f"/cart/lines/{line.id}/remove", data={"csrf_token": csrf_from(cart)})
+    assert cart_count(visitor.get("/cart").text) == "1"
+    assert cart_count(visitor.get("/catalog").text) == "1"
+
+
+def test_logging_in_shows_the_account_cart_count_and_logging_out_forgets_it(signed_in, session):
+    from tests.factories import cart_with, create_user
+    from tests.helpers import login
+
+    buyer = create_user(session, email="count@example.com")
+    scarf = create_product(session, title="Scarf", stock_on_hand=9)
+    cart_with(session, [(scarf, 4)], user=buyer)
+    browser = signed_in()
+    login(browser, "count@example.com")
+    assert cart_count(browser.get("/catalog").text) == "4"
+    browser.post("/auth/logout", data={"csrf_token": csrf_from(browser.get("/account").text)})
+    assert cart_count(browser.get("/catalog").text) is None

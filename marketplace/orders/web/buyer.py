@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 
 from marketplace import geo
 from marketplace.auth.deps import CurrentUser, OptionalUser
+from marketplace.cart.views import remember_count
 from marketplace.core.forms import FormDep
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, all_or_nothing
@@ -65,6 +66,7 @@ def parcels(session, order: Order) -> list[tuple]:
 @router.get("/orders/{number}")
 def order_page(number: str, request: Request, session: SessionDep, user: OptionalUser):
     order = views.order_for_page(request, session, user, number)
+    remember_count(request, session, user)  # a paid order's pieces have left the cart
     confirming = order.status == OrderStatus.PENDING_PAYMENT and \
         request.query_params.get("redirect_status") in CONFIRMING
     return render(request, "orders/detail.html", {
