@@ -31,8 +31,8 @@ from marketplace.orders.service.unpaid import TooManyUnpaidOrders
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-FIELDS = ("email", "full_name", "phone", "destination", *CODES, "address_line", "country",
-          "city", "postal_code", "shipping_option")
+FIELDS = ("email", "full_name", "phone", "destination", *CODES, "address_line", "landmark",
+          "country", "city", "postal_code", "shipping_option")
 
 
 def country_names() -> list[tuple[str, str]]:
@@ -104,7 +104,8 @@ def _summary(request: Request, values: dict, address: Address, quote: service.Qu
     return render(request, "checkout/summary.html", {
         "values": {key: values.get(key, "") for key in FIELDS},
         "address": address, "quote": quote, "message": message,
-        "place": geo.describe(address.village_code, address.province_code)
+        "place": geo.describe(address.village_code or address.commune_code,
+                              address.province_code)
         if address.country == "KH" else countries.get(address.country, address.country),
         "option": shipping.OPTIONS[address.shipping_option],
         "parcels": [(groups[gid], cents) for gid, cents in quote.shipping_by_group.items()],
