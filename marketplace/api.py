@@ -8,6 +8,7 @@ from marketplace.cart.api import router as carts_router
 from marketplace.catalog.api import router as products_router
 from marketplace.certification.api import router as certification_router
 from marketplace.checkout.api import router as checkout_router
+from marketplace.checkout.geo_api import router as geo_router
 from marketplace.integrations.stripe.api import router as stripe_router
 from marketplace.invoices.api import router as invoices_router
 from marketplace.orders.api import router as orders_router
@@ -30,5 +31,6 @@ router.include_router(products_router)
 router.include_router(certification_router)
 router.include_router(carts_router)
 router.include_router(checkout_router)
+router.include_router(geo_router)
 router.include_router(orders_router)
 router.include_router(stripe_router)

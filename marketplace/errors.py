@@ -79,7 +79,14 @@ class Forbidden(MarketplaceError):
 
 
 class CsrfFailed(Forbidden):
+    """``retry_url``: a page that shows the same form with a token (core.csrf), where an
+    HTML request is sent instead of the error page."""
+
     slug = "csrf-failed"
+
+    def __init__(self, detail: str | None = None, *, retry_url: str | None = None) -> None:
+        super().__init__(detail)
+        self.retry_url = retry_url
 
     def default_detail(self) -> str:
         return _("This form has expired. Please go back, reload the page and try again.")

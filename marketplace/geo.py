@@ -147,14 +147,17 @@ def address_choices(values: dict) -> dict:
         ("villages", villages_))}
 
 
-def describe(village_code: str | None, province_code: str | None = None) -> str:
-    """'Village, Commune, District, Province' in the current language."""
+def describe(code: str | None, province_code: str | None = None) -> str:
+    """'Village, Commune, District, Province' in the current language, from the deepest code
+    known: a village's (8 digits), a commune's (6) or a district's (4)."""
     parts = []
-    code = village_code or ""
-    if len(code) == 8:
-        for level_code, lookup in ((code, villages), (code[:6], communes), (code[:4], districts)):
-            parent = level_code[: len(level_code) - 2]
-            match = next((p for p in lookup(parent) if p.code == level_code), None)
+    code = code or ""
+    if len(code) in (4, 6, 8) and code.isdigit():
+        for length, lookup in ((8, villages), (6, communes), (4, districts)):
+            if len(code) < length:
+                continue
+            level_code = code[:length]
+            match = next((p for p in lookup(level_code[:-2]) if p.code == level_code), None)
             if match:
                 parts.append(match.name)
     place = province((province_code or code[:2]) or "")

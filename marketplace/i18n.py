@@ -16,6 +16,7 @@ from pathlib import Path
 from babel import Locale, negotiate_locale
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_time as _format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -132,13 +133,27 @@ def format_number(value) -> str:
     return format_decimal(value, locale=_babel_locale())
 
 
+# Cambodia keeps UTC+7 all year: Indochina Time. The zone is written after every time shown
+# to people (a tourist's phone may still be on their home time), the same in both languages.
+DISPLAY_TZ_NAME = "ICT"
+DATE_TIME_FORMATS = ("short", "medium", "long", "full")
+
+
 def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    """A UTC timestamp shown in Phnom Penh time."""
+    """A UTC timestamp shown in Phnom Penh time with its zone: "Dec 6, 2026, 2:05 PM ICT"
+    (the date in ``fmt``, the time to the minute); another ``fmt`` is a Babel pattern."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return _format_datetime(value, fmt, tzinfo=DISPLAY_TZ, locale=_babel_locale())
+    locale = _babel_locale()
+    if fmt not in DATE_TIME_FORMATS:
+        return f"{_format_datetime(value, fmt, tzinfo=_tz(), locale=locale)} {DISPLAY_TZ_NAME}"
+    local = value.astimezone(_tz())
+    text = str(locale.datetime_formats[fmt]).replace(
+        "{1}", _format_date(local, fmt, locale=locale)).replace(
+        "{0}", _format_time(local, "short", tzinfo=_tz(), locale=locale))
+    return f"{text} {DISPLAY_TZ_NAME}"
 
 
 def format_date(value, fmt: str = "medium") -> str:

@@ -84,10 +84,15 @@ def test_money_in_usd_and_riel_without_decimals():
     assert i18n.usd_to_khr(1250, 4100) == 51300  # $12.50 at 4,100 riel, to the nearest 100
 
 
-def test_times_are_shown_in_phnom_penh():
+def test_times_are_shown_in_phnom_penh_with_their_zone():
     moment = datetime(2026, 1, 1, 20, 30, tzinfo=UTC)  # 03:30 next day in Phnom Penh
-    assert "3:30" in _in("en", i18n.format_datetime, moment)
-    assert "2026" in _in("km", i18n.format_datetime, moment)
+    assert _in("en", i18n.format_datetime, moment) == "Jan 2, 2026, 3:30\u202fAM ICT"
+    assert _in("km", i18n.format_datetime, moment) == "2 មករា 2026, 3:30 AM ICT"
+    assert _in("en", i18n.format_datetime, moment, "short") == "1/2/26, 3:30\u202fAM ICT"
+    assert _in("km", i18n.format_datetime, moment, "HH:mm") == "03:30 ICT"
+    naive = datetime(2026, 7, 1, 17, 0)  # stored without a zone: UTC; no summer time here
+    assert _in("en", i18n.format_datetime, naive) == "Jul 2, 2026, 12:00\u202fAM ICT"
+    assert _in("en", i18n.format_date, moment) == "Jan 2, 2026"  # a date alone: no zone
 
 
 def test_accept_language_negotiation():

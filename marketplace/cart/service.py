@@ -5,7 +5,7 @@ kept to show a change."""
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -67,6 +67,22 @@ def current(*, session: Session, token: str | None, user: User | None,
     if mine is None and create:
         mine = new_cart(session=session, user=user)
     return mine
+
+
+def pieces(*, session: Session, token: str | None, user: User | None) -> int:
+    """How many pieces the cart a page shows holds: the browser's cart (``token``, when it
+    belongs to no other account) plus the account's, as they will be once merged."""
+    carts = []
+    if token:
+        carts.append(and_(Cart.token == token, or_(Cart.user_id.is_(None),
+                                                    Cart.user_id == (user.id if user else -1))))
+    if user is not None:
+        carts.append(Cart.user_id == user.id)
+    if not carts:
+        return 0
+    total = session.exec(select(func.coalesce(func.sum(CartLine.quantity), 0))
+                         .join(Cart, Cart.id == CartLine.cart_id).where(or_(*carts))).one()
+    return int(total)
 
 
 def merge(*, session: Session, source: Cart, target: Cart) -> None:

@@ -7,7 +7,7 @@ import re
 from fastapi import Request
 
 from marketplace.cart import service as carts
-from marketplace.core.templating import khr, render
+from marketplace.core.templating import CART_COUNT_KEY, MAX_CART_COUNT, khr, render
 from marketplace.errors import Forbidden, ValidationFailed
 from marketplace.i18n import gettext as _
 from marketplace.i18n import localized
@@ -33,6 +33,20 @@ def current_cart(request: Request, session, user, *, create: bool = False) -> Ca
     return cart
 
 
+def remember_count(request: Request, session, user, count: int | None = None) -> None:
+    """Keep the number of pieces in this browser's cart in its session, for the header of
+    every page, the shared cached ones too (``core.templating.CART_COUNT_KEY``). Called
+    where the cart is shown or may have changed: the cart and checkout pages, an order's
+    page (a paid order leaves the cart), logging in."""
+    if count is None:
+        count = carts.pieces(session=session, token=request.session.get(SESSION_KEY),
+                             user=user)
+    if count:
+        request.session[CART_COUNT_KEY] = min(count, MAX_CART_COUNT)
+    else:
+        request.session.pop(CART_COUNT_KEY, None)
+
+
 def parse_quantity(raw, *, allow_zero: bool) -> int:
     """A quantity typed in a form: 0 (when it removes) or 1 to 100; a message otherwise."""
     text = raw.strip() if isinstance(raw, str) else ""
@@ -53,6 +67,7 @@ def cart_page(request: Request, session, cart: Cart | None, *, errors: dict | No
     """The cart, optionally with a message for one line's quantity or for the whole cart."""
     lines = carts.view(session=session, cart=cart)
     subtotal = sum(line.total_cents for line in lines)
+    remember_count(request, session, None, sum(line.line.quantity for line in lines))
     return render(request, "cart/cart.html", {
         "lines": lines,
         "subtotal_cents": subtotal,

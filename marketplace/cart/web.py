@@ -9,7 +9,13 @@ from fastapi.responses import RedirectResponse
 
 from marketplace.auth.deps import OptionalUser
 from marketplace.cart import service as carts
-from marketplace.cart.views import NUMBER, cart_page, current_cart, parse_quantity
+from marketplace.cart.views import (
+    NUMBER,
+    cart_page,
+    current_cart,
+    parse_quantity,
+    remember_count,
+)
 from marketplace.catalog.service import get_visible_product, variants_of
 from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, khr, render
@@ -71,6 +77,7 @@ def add(request: Request, form: FormDep, session: SessionDep, user: OptionalUser
         cart = current_cart(request, session, user, create=True)
         carts.add(session=session, cart=cart, product_id=product_id, variant_id=variant_id,
                   quantity=quantity)
+        remember_count(request, session, user)
     except ValidationFailed as exc:
         return _add_page(request, session, product_id, values, exc.errors, status_code=422)
     product = get_visible_product(session=session, product_id=product_id)
@@ -89,6 +96,7 @@ def set_quantity(line_id: int, request: Request, form: FormDep, session: Session
     try:
         quantity = parse_quantity(values.get("quantity"), allow_zero=True)
         carts.set_quantity(session=session, cart=cart, line_id=line_id, quantity=quantity)
+        remember_count(request, session, user)
     except ValidationFailed as exc:
         return cart_page(request, session, cart, errors=exc.errors, form=values,
                          error_line=line_id, status_code=422)
@@ -103,5 +111,6 @@ def remove(line_id: int, request: Request, session: SessionDep, user: OptionalUs
     if cart is None:
         raise NotFound(_("This piece is not in your cart."))
     carts.remove(session=session, cart=cart, line_id=line_id)
+    remember_count(request, session, user)
     flash(request, _("The piece is removed from your cart."), "success")
     return RedirectResponse("/cart", status_code=303)

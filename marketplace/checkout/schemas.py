@@ -68,8 +68,10 @@ class QuotePublic(BaseModel):
 
 
 class OrderCreate(BaseModel):
-    """The cart to buy and where to send it. In Cambodia name the province, district, commune
-    and village codes (they must nest); elsewhere the street address and city."""
+    """The cart to buy and where to send it. In Cambodia name the province, district and
+    commune codes (they must nest) and the village code when known; without a village, a
+    `landmark` or an `address_line` must say where to go. Elsewhere the street address and
+    city."""
 
     cart_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                  max_length=64)]
@@ -88,6 +90,9 @@ class OrderCreate(BaseModel):
     commune_code: CommuneCode | None = None
     village_code: VillageCode | None = None
     address_line: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+    landmark: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        default="", description="In Cambodia: a place near the door the courier can ask for "
+                                "(\"behind the pagoda\"), when the village is not known")
     city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
     postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
     expected_total_cents: int | None = Field(

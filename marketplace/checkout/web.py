@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from marketplace import geo
 from marketplace.auth.deps import OptionalUser
 from marketplace.cart import service as carts
-from marketplace.cart.views import cart_page, current_cart
+from marketplace.cart.views import cart_page, current_cart, remember_count
 from marketplace.checkout import service
 from marketplace.checkout.service import address as address_rule
 from marketplace.checkout.service import shipping
@@ -31,8 +31,8 @@ from marketplace.orders.service.unpaid import TooManyUnpaidOrders
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-FIELDS = ("email", "full_name", "phone", "destination", *CODES, "address_line", "country",
-          "city", "postal_code", "shipping_option")
+FIELDS = ("email", "full_name", "phone", "destination", *CODES, "address_line", "landmark",
+          "country", "city", "postal_code", "shipping_option")
 
 
 def country_names() -> list[tuple[str, str]]:
@@ -87,6 +87,7 @@ def _form(request: Request, session, settings, cart, values: dict, *,
         choices = _shipping_choices(session, settings, cart, values)
     except ValidationFailed as exc:
         return _blocked(request, session, cart, exc, 422)
+    remember_count(request, session, None, sum(line.quantity for line in basket.lines))
     return render(request, "checkout/form.html", {
         "form": values, "errors": errors or {}, "address": geo.address_choices(values),
         "countries": country_names(), "abroad": values.get("destination") == "abroad",
@@ -103,7 +104,8 @@ def _summary(request: Request, values: dict, address: Address, quote: service.Qu
     return render(request, "checkout/summary.html", {
         "values": {key: values.get(key, "") for key in FIELDS},
         "address": address, "quote": quote, "message": message,
-        "place": geo.describe(address.village_code, address.province_code)
+        "place": geo.describe(address.village_code or address.commune_code,
+                              address.province_code)
         if address.country == "KH" else countries.get(address.country, address.country),
         "option": shipping.OPTIONS[address.shipping_option],
         "parcels": [(groups[gid], cents) for gid, cents in quote.shipping_by_group.items()],

@@ -167,7 +167,8 @@ class PageCacheMiddleware:
     An anonymous visitor gets the stored page. A visitor with a session cookie (placed
     inside the session middleware, which has decoded it) gets the copy stored with marks
     (``templating.MARKS``) filled in with their account links and CSRF token, when
-    ``visitors`` knows who they are without the database. Everything else (a miss, a flash
+    ``visitors`` knows who they are without the database, and the cart count their session
+    keeps. Everything else (a miss, a flash
     message to show, an unknown session) goes on to the routes, which render and store."""
 
     def __init__(self, app, *, cache: PageCache, tags: cache_tags.TagVersions,
@@ -228,7 +229,7 @@ class PageCacheMiddleware:
             return False
         body = templating.personalize(page.body, signed_in=visitor.signed_in,
                                       roles=visitor.roles, csrf_token=csrf.token_of(session),
-                                      flashes=[])
+                                      flashes=[], cart_count=templating.cart_count_of(session))
         await _send_personal(send, page, body)
         return True
 
@@ -382,7 +383,8 @@ def _personal(request: Request, page: CachedPage | Response, user) -> Response:
     roles = frozenset(getattr(request.state, "roles", ())) if user is not None else frozenset()
     body = templating.personalize(
         bytes(page.body), signed_in=user is not None, roles=roles,
-        csrf_token=csrf.get_token(request), flashes=templating.pop_flashes(request))
+        csrf_token=csrf.get_token(request), flashes=templating.pop_flashes(request),
+        cart_count=templating.cart_count_of(request.session))
     if isinstance(page, CachedPage):
         headers = _personal_headers(page, body)
         return Response(body, status_code=page.status,

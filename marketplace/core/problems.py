@@ -99,6 +99,10 @@ async def marketplace_error_handler(request: Request, exc: errors.MarketplaceErr
 
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/auth/login?next={quote(target)}", status_code=303)
+    if isinstance(exc, errors.CsrfFailed) and exc.retry_url:
+        from fastapi.responses import RedirectResponse
+
+        return RedirectResponse(exc.retry_url, status_code=303)
     return _html_error(request, exc.status_code, exc.detail, headers)
 
 

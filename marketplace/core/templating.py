@@ -66,6 +66,12 @@ def csrf_input(request: Request) -> Markup:
     return _csrf_field(csrf.get_token(request))
 
 
+def public_csrf_input(request: Request, path: str) -> Markup:
+    """The hidden field of a form on a page shared by every visitor (``csrf.PUBLIC_FORMS``):
+    the same for everyone, so a cached page can carry it."""
+    return _csrf_field(csrf.public_token(request.app.state.settings.secret_key, path))
+
+
 def _csrf_field(token: str) -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(token)
 
@@ -81,6 +87,14 @@ _CSRF_FIELD_MARK = Markup('<input type="hidden" name="csrf_token" data-personal-
 class PersonalMarks:
     account: Markup = Markup("<!--personal:account-->")
     flashes: Markup = Markup("<!--personal:flashes-->")
+    cart: Markup = Markup("<!--personal:cart-->")
+
+
+# The header's cart count: the pieces in this browser's cart, kept in its signed session by
+# the cart pages (cart.views.remember_count) whenever they change or show the cart, so a
+# page from the shared cache is given it without a query. No session cookie, no cart.
+CART_COUNT_KEY = "cart_count"
+MAX_CART_COUNT = 9999
 
 
 MARKS = PersonalMarks()
@@ -93,16 +107,30 @@ def _account_links(locale: str, signed_in: bool, roles: frozenset[str]) -> bytes
     return str(module.account_links(signed_in, roles, lambda: _CSRF_FIELD_MARK)).encode()
 
 
+def cart_count_of(session: dict | None) -> int:
+    """The pieces in the cart, as the session remembers them (0 when it does not)."""
+    count = session.get(CART_COUNT_KEY) if isinstance(session, dict) else None
+    return count if isinstance(count, int) and 0 < count <= MAX_CART_COUNT else 0
+
+
+@lru_cache(maxsize=256)
+def _cart_count(locale: str, count: int) -> bytes:
+    module = environment().get_template("partials/account.html").module
+    return str(module.cart_count(count)).encode()
+
+
 def personalize(body: bytes, *, signed_in: bool, roles: frozenset[str], csrf_token: str,
-                flashes: list) -> bytes:
+                flashes: list, cart_count: int = 0) -> bytes:
     """A page rendered with ``MARKS`` (``render`` with ``request.state.personal_marks``),
-    made this visitor's: their account links, flash messages and CSRF token."""
-    links = _account_links(i18n.current_locale.get(), signed_in, roles)
+    made this visitor's: their account links, cart count, flash messages and CSRF token."""
+    locale = i18n.current_locale.get()
+    links = _account_links(locale, signed_in, roles)
     shown = b""
     if flashes:
         module = environment().get_template("partials/account.html").module
         shown = str(module.flash_messages(flashes)).encode()
     return (body.replace(MARKS.account.encode(), links, 1)
+            .replace(MARKS.cart.encode(), _cart_count(locale, cart_count), 1)
             .replace(MARKS.flashes.encode(), shown, 1)
             .replace(str(_CSRF_FIELD_MARK).encode(), str(_csrf_field(csrf_token)).encode()))
 
@@ -122,7 +150,10 @@ def render(
         "user": getattr(request.state, "user", None),
         "lang": i18n.current_locale.get(),
         "csrf_input": lambda: csrf_input(request),
+        "public_csrf_input": lambda path: public_csrf_input(request, path),
         "flashes": [] if marks else pop_flashes(request),
+        "cart_count": 0 if marks or "session" not in request.scope
+        else cart_count_of(request.session),
         "personal_marks": MARKS if marks else None,
         "errors": {},
         "form": {},

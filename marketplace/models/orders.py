@@ -90,6 +90,9 @@ class Order(SQLModel, table=True):
     commune_code: str | None = Field(default=None, max_length=6)
     village_code: str | None = Field(default=None, max_length=8)
     address_line: str = Field(default="", max_length=300)
+    landmark: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""},
+                          description="In Cambodia: a place near the door the courier can "
+                          "ask for (\"behind the pagoda\"), when the village is not known")
     city: str = Field(default="", max_length=120)
     postal_code: str = Field(default="", max_length=20)
     shipping_option: str = Field(max_length=32)

@@ -64,6 +64,8 @@ class OrderPublic(BaseModel):
     commune_code: str | None
     village_code: str | None
     address_line: str
+    landmark: str = Field(default="", description="In Cambodia: a place near the door the "
+                          "courier can ask for, when the village is not known")
     city: str
     postal_code: str
     shipping_option: str
@@ -104,6 +106,8 @@ class ShipTo(BaseModel):
     place: str = Field(description="Village, commune, district, province (in Cambodia)")
     village_code: str | None
     address_line: str
+    landmark: str = Field(default="", description="A place near the door to ask for "
+                          "(Cambodia, when the village is not known)")
     city: str
     postal_code: str
     shipping_option: str

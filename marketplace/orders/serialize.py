@@ -32,9 +32,11 @@ def parcel_public(fulfilment: Fulfilment, order: Order, lines: list[OrderLine]) 
         **data, order_number=order.number, paid_at=order.paid_at,
         updated_at=fulfilment.updated_at,
         ship_to=ShipTo(full_name=order.full_name, phone=order.phone, country=order.country,
-                       place=geo.describe(order.village_code, order.province_code)
+                       place=geo.describe(order.village_code or order.commune_code,
+                                          order.province_code)
                        if order.country == "KH" else "",
                        village_code=order.village_code, address_line=order.address_line,
+                       landmark=order.landmark,
                        city=order.city, postal_code=order.postal_code,
                        shipping_option=order.shipping_option),
         packing_point=get_settings().packing_point_address if order.consolidated else None,

@@ -4,6 +4,7 @@
   'use strict';
   var form = document.getElementById('pay-form');
   if (!form) { return; }
+  form.hidden = false;  // hidden for browsers without JavaScript: they get the explanation
   var button = document.getElementById('pay-button');
   var errorBox = document.getElementById('card-errors');
   var field = document.getElementById('payment-method');

@@ -10,6 +10,7 @@ from marketplace.auth import service
 from marketplace.auth.deps import CurrentUser, OptionalUser
 from marketplace.auth.schemas import EmailIn, LoginIn, PasswordChangeIn, PasswordResetIn, SignupIn
 from marketplace.auth.service import sessions
+from marketplace.cart.views import remember_count
 from marketplace.core.clientip import client_ip
 from marketplace.core.deps import SettingsDep
 from marketplace.core.forms import FormDep, form_values, parse_form
@@ -35,6 +36,7 @@ def start_session(request: Request, session, settings, user) -> None:
     request.session[sessions.COOKIE_KEY] = sessions.create(
         session=session, settings=settings, user=user, ip=client_ip(request),
         user_agent=request.headers.get("user-agent", ""))
+    remember_count(request, session, user)  # the header's count: this cart and the account's
 
 
 def end_session(request: Request, session) -> None:

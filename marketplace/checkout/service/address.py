@@ -1,7 +1,9 @@
 """The delivery address, and the one rule that checks it for the checkout pages and the API.
 
-In Cambodia the address is the official province, district, commune and village codes (they
-must nest) and a free line; abroad, one of the countries we ship to, the street address and
+In Cambodia the address is the official province, district and commune codes (they must
+nest), the village when the buyer knows it, a free line and a landmark the courier can ask
+for ("behind the pagoda"): buyers often do not know their village, so without one the
+landmark or the free line must say where to go; abroad, one of the countries we ship to, the street address and
 the city. The phone is parsed with ``phonenumbers`` (Cambodian numbers without +855 too) and
 stored in E.164, so the courier can always call it. The shipping option must exist for the
 destination.
@@ -43,6 +45,7 @@ class Address:
     address_line: str = ""
     city: str = ""
     postal_code: str = ""
+    landmark: str = ""
 
 
 class ContactIn(BaseModel):
@@ -50,6 +53,7 @@ class ContactIn(BaseModel):
     full_name: Text = Field(min_length=2, max_length=120)
     phone: Text = Field(min_length=1, max_length=30)
     address_line: Text = Field(default="", max_length=300)
+    landmark: Text = Field(default="", max_length=200)
     city: Text = Field(default="", max_length=120)
     postal_code: Text = Field(default="", max_length=20)
 
@@ -77,7 +81,8 @@ def parse_address(values: Mapping) -> Address:
     contact = None
     try:
         contact = parse_form(ContactIn, {key: _text(values, key) for key in (
-            "email", "full_name", "phone", "address_line", "city", "postal_code")})
+            "email", "full_name", "phone", "address_line", "landmark", "city",
+            "postal_code")})
     except ValidationFailed as exc:
         errors.update(exc.errors)
     country = (_text(values, "country") or HOME).strip().upper()
@@ -86,7 +91,12 @@ def parse_address(values: Mapping) -> Address:
         errors["country"] = _("Choose the country.")
         country = None
     elif country == HOME:
-        errors.update(geo.address_errors(*codes.values()))
+        errors.update(geo.address_errors(*codes.values(), require_village=False))
+        if not set(CODES) & set(errors) and not codes["village_code"] and contact and \
+                not contact.landmark and not contact.address_line:
+            errors["landmark"] = _("Choose the village, or name a landmark near you (like "
+                                   "“behind the pagoda”) so the courier can find "
+                                   "you.")
     else:
         if contact and not contact.address_line:
             errors["address_line"] = _("Enter the street address.")
@@ -107,4 +117,5 @@ def parse_address(values: Mapping) -> Address:
         full_name=contact.full_name, email=str(contact.email), phone=phone, country=country,
         shipping_option=option, address_line=contact.address_line,
         city=contact.city if abroad else "", postal_code=contact.postal_code if abroad else "",
+        landmark="" if abroad else contact.landmark,
         **(dict.fromkeys(CODES) if abroad else {k: v or None for k, v in codes.items()}))

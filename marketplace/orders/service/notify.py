@@ -5,6 +5,7 @@ from sqlmodel import Session
 from marketplace.config import Settings
 from marketplace.models import Fulfilment, Order, OrderLine, ProducerGroup, User
 from marketplace.notifications.service import queue_email
+from marketplace.orders.address import shipping_address
 from marketplace.orders.service.access import order_url
 
 
@@ -13,6 +14,7 @@ def order_paid(*, session: Session, settings: Settings, order: Order, lines: lis
     """Confirmation to the buyer; a 'new order' note to each group's leader."""
     queue_email(session=session, to=order.email, template="order_confirmation",
                 context={"order": order, "lines": lines, "fulfilments": fulfilments,
+                         "address": shipping_address,
                          "url": order_url(settings, order),
                          "link_days": settings.order_link_days}, locale=order.locale)
     for fulfilment in fulfilments:
@@ -21,6 +23,7 @@ def order_paid(*, session: Session, settings: Settings, order: Order, lines: lis
         if leader:
             queue_email(session=session, to=leader.email, template="fulfilment_new",
                         context={"order": order, "fulfilment": fulfilment, "user": leader,
+                                 "address": shipping_address,
                                  "lines": [line for line in lines
                                            if line.fulfilment_id == fulfilment.id],
                                  "url": f"{settings.base_url}/dashboard/orders",

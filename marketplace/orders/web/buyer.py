@@ -2,21 +2,21 @@
 placed it, staff, or the holder of its signed link, which the browser that placed it keeps),
 the buyer cancelling an unpaid order, and the account's order history."""
 
-from babel import Locale
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from marketplace import geo
 from marketplace.auth.deps import CurrentUser, OptionalUser
+from marketplace.cart.views import remember_count
 from marketplace.core.forms import FormDep
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import Conflict
-from marketplace.i18n import N_, current_locale, localized
+from marketplace.i18n import N_, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import Order, OrderStatus
 from marketplace.orders import service as orders
 from marketplace.orders import views
+from marketplace.orders.address import shipping_address
 from marketplace.orders.service import unpaid
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -42,19 +42,6 @@ LABELS = {"order": ORDER_STATUS_LABELS, "fulfilment": FULFILMENT_STATUS_LABELS}
 CONFIRMING = {"succeeded", "processing"}  # Stripe's redirect_status after the card step
 
 
-def shipping_address(order: Order) -> str:
-    """The delivery address on one line, in the current language."""
-    if order.country == "KH":
-        place = geo.describe(order.village_code, order.province_code)
-        parts = [order.address_line, place, Locale.parse(current_locale.get()).territories
-                 .get("KH", "Cambodia")]
-    else:
-        country = Locale.parse(current_locale.get()).territories.get(order.country,
-                                                                      order.country)
-        parts = [order.address_line, f"{order.postal_code} {order.city}".strip(), country]
-    return ", ".join(p for p in parts if p)
-
-
 def parcels(session, order: Order) -> list[tuple]:
     """(fulfilment, its lines) for each producer group's parcel."""
     lines = orders.lines_of(session=session, order_id=order.id)
@@ -65,6 +52,7 @@ def parcels(session, order: Order) -> list[tuple]:
 @router.get("/orders/{number}")
 def order_page(number: str, request: Request, session: SessionDep, user: OptionalUser):
     order = views.order_for_page(request, session, user, number)
+    remember_count(request, session, user)  # a paid order's pieces have left the cart
     confirming = order.status == OrderStatus.PENDING_PAYMENT and \
         request.query_params.get("redirect_status") in CONFIRMING
     return render(request, "orders/detail.html", {

@@ -1,0 +1,62 @@
+/* The Cambodian address on the checkout page, on one page: choosing a province fills the
+   districts, a district the communes, a commune the villages, from /api/v1/geo, without a
+   reload. Without JavaScript (or if a list cannot be fetched) the "Next" buttons send the
+   form back with the next list filled, keeping everything typed. */
+(function () {
+  'use strict';
+  var box = document.querySelector('[data-geo]');
+  if (!box || !window.fetch || !box.closest) { return; }
+  var levels = ['province_code', 'district_code', 'commune_code', 'village_code'];
+  var khmer = document.documentElement.lang === 'km';
+  var nextButtons = box.querySelectorAll('.step-next');
+
+  function select(name) { return document.getElementById('f-' + name); }
+  function field(element) { return element.closest('.field'); }
+  function showButtons(shown) {
+    for (var i = 0; i < nextButtons.length; i++) { nextButtons[i].hidden = !shown; }
+  }
+
+  function clearBelow(index) {
+    for (var i = index + 1; i < levels.length; i++) {
+      var below = select(levels[i]);
+      below.length = 1;  // only the "Choose ..." option stays
+      below.value = '';
+      field(below).hidden = true;
+    }
+  }
+
+  function fill(list, places) {
+    for (var i = 0; i < places.length; i++) {
+      var place = places[i];
+      list.add(new Option(khmer && place.name_km ? place.name_km : place.name_en, place.code));
+    }
+    field(list).hidden = false;
+  }
+
+  levels.slice(0, -1).forEach(function (name, index) {
+    var element = select(name);
+    element.addEventListener('change', function () {
+      clearBelow(index);
+      var code = element.value;
+      if (!code) { return; }
+      var next = select(levels[index + 1]);
+      box.setAttribute('aria-busy', 'true');
+      fetch(element.dataset.children.replace('{code}', encodeURIComponent(code)),
+            {headers: {Accept: 'application/json'}, credentials: 'same-origin'})
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.json();
+        })
+        .then(function (body) {
+          if (element.value === code) { fill(next, body.data); }  // not changed meanwhile
+        })
+        .catch(function () { showButtons(true); })  // the way without JavaScript
+        .then(function () { box.removeAttribute('aria-busy'); });
+    });
+  });
+
+  showButtons(false);
+  var hint = box.querySelector('[data-js-hint]');
+  if (hint) { hint.textContent = hint.getAttribute('data-js-hint'); }
+  box.setAttribute('data-geo-ready', '');
+}());
