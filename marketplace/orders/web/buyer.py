@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 
 from marketplace import geo
 from marketplace.auth.deps import CurrentUser, OptionalUser
+from marketplace.catalog.views import thumbnails
 from marketplace.core.forms import FormDep
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, all_or_nothing
@@ -67,10 +68,13 @@ def order_page(number: str, request: Request, session: SessionDep, user: Optiona
     order = views.order_for_page(request, session, user, number)
     confirming = order.status == OrderStatus.PENDING_PAYMENT and \
         request.query_params.get("redirect_status") in CONFIRMING
+    shown = parcels(session, order)
     return render(request, "orders/detail.html", {
-        "order": order, "parcels": parcels(session, order), "labels": LABELS,
+        "order": order, "parcels": shown, "labels": LABELS,
         "address": shipping_address(order), "confirming": confirming,
         "localized": localized,
+        "thumbs": thumbnails(request, session, [line.product_id for _f, lines in shown
+                                                for line in lines]),
     })
 
 
@@ -98,7 +102,11 @@ def _after_cancel(target) -> str | None:
 
 @router.get("/account/orders")
 def history(request: Request, session: SessionDep, user: CurrentUser):
+    """The account's orders, newest first, each with its pieces: photo, name and price."""
+    rows = orders.orders_of(session=session, user=user, limit=HISTORY)[0]
+    lines, _parcels = orders.details_of(session=session, order_ids=[o.id for o in rows])
     return render(request, "orders/history.html", {
-        "orders": orders.orders_of(session=session, user=user, limit=HISTORY)[0],
-        "labels": LABELS,
+        "orders": rows, "lines": lines, "labels": LABELS, "localized": localized,
+        "thumbs": thumbnails(request, session, [line.product_id for order_lines in
+                                                lines.values() for line in order_lines]),
     })
