@@ -7,6 +7,7 @@ import re
 from fastapi import Request
 
 from marketplace.cart import service as carts
+from marketplace.catalog.views import thumbnails
 from marketplace.core.templating import CART_COUNT_KEY, MAX_CART_COUNT, khr, render
 from marketplace.errors import Forbidden, ValidationFailed
 from marketplace.i18n import gettext as _
@@ -70,6 +71,7 @@ def cart_page(request: Request, session, cart: Cart | None, *, errors: dict | No
     remember_count(request, session, None, sum(line.line.quantity for line in lines))
     return render(request, "cart/cart.html", {
         "lines": lines,
+        "thumbs": thumbnails(request, session, [line.product.id for line in lines]),
         "subtotal_cents": subtotal,
         "to_khr": khr(request),
         "localized": localized,

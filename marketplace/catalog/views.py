@@ -9,6 +9,7 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -21,6 +22,7 @@ from marketplace import geo
 from marketplace.auth.deps import get_optional_user
 from marketplace.catalog.service.photos import first_photos
 from marketplace.catalog.service.search import CatalogQuery
+from marketplace.certification.service import certificates
 from marketplace.core import cache_tags, page_cache, templating
 from marketplace.core.deps import settings_of, storage_of
 from marketplace.core.money import NotAnAmount, parse_dollars
@@ -36,6 +38,7 @@ from marketplace.models import (
     StockMode,
     utcnow,
 )
+from marketplace.payments import pricing
 
 PER_PAGE = 24
 MAX_PAGE = 100_000
@@ -115,6 +118,7 @@ class Card:
     lead_time_days: int | None
     certified: bool
     photo: Photo | None
+    seal_number: str | None = None  # the certificate the badge links to
 
 
 def product_url(product: Product) -> str:
@@ -144,7 +148,7 @@ CARD_SIZES = "(min-width: 64rem) 20rem, (min-width: 40rem) 45vw, 100vw"
 
 
 def _card(product: Product, group: ProducerGroup | None, cover: ProductImage | None,
-          storage, rate: int, certified: bool) -> Card:
+          storage, rate: int, certified: bool, seal_number: str | None) -> Card:
     title, title_lang = localized(product.title, product.title_km)
     made_to_order = product.stock_mode == StockMode.MADE_TO_ORDER
     return Card(
@@ -155,7 +159,31 @@ def _card(product: Product, group: ProducerGroup | None, cover: ProductImage | N
         lead_time_days=product.lead_time_days if made_to_order else None,
         certified=certified,
         photo=photo_view(storage, cover) if cover else None,
+        seal_number=seal_number if certified else None,
     )
+
+
+def price_split(settings, price_cents: int) -> pricing.PieceSplit:
+    """Where a piece's price goes, with the marketplace's commission and card fee rates."""
+    return pricing.piece_split(price_cents, commission_bp=settings.commission_basis_points,
+                               fee_bp=settings.card_fee_basis_points,
+                               fee_fixed_cents=settings.card_fee_fixed_cents)
+
+
+def split_rates(settings) -> dict:
+    """The commission and card fee rates as the product page prints them ("10", "2.9")."""
+    def percent(basis_points: int) -> str:
+        return f"{Decimal(basis_points) / 100:f}"
+    return {"commission": percent(settings.commission_basis_points),
+            "card_fee": percent(settings.card_fee_basis_points),
+            "card_fee_fixed_cents": settings.card_fee_fixed_cents}
+
+
+def thumbnails(request: Request, session: Session, product_ids) -> dict[int, Photo]:
+    """The cover photo of each product (for cart and order lines), in one query."""
+    storage = storage_of(request)
+    covers = first_photos(session=session, product_ids=[i for i in set(product_ids) if i])
+    return {product_id: photo_view(storage, image) for product_id, image in covers.items()}
 
 
 def cards(request: Request, session: Session, products: list[Product]) -> list[Markup]:
@@ -164,8 +192,8 @@ def cards(request: Request, session: Session, products: list[Product]) -> list[M
     A card is rendered once per product, language and change, then reused by every list
     that shows it (catalog, searches, group and home pages): it is kept under the product's
     and its group's ``updated_at`` (every edit, photo and seal decision moves them), the
-    language, the riel rate and whether the seal holds now. Cover photos are fetched, in
-    one query, only for the cards not kept."""
+    language, the riel rate and whether the seal holds now. Cover photos and seal numbers
+    are fetched, in one query each, only for the cards not kept."""
     storage = storage_of(request)
     rate = settings_of(request).khr_per_usd
     groups = groups_by_id(session, {p.group_id for p in products})
@@ -182,11 +210,13 @@ def cards(request: Request, session: Session, products: list[Product]) -> list[M
     missing = [p.id for p, fragment in zip(products, html, strict=True) if fragment is None]
     if missing:
         covers = first_photos(session=session, product_ids=missing)
+        seals = certificates.numbers_for_products(session=session, product_ids=[
+            p.id for p, key in zip(products, keys, strict=True) if key[-1] and p.id in missing])
         macro = templating.environment().get_template("partials/product_card.html").module
         for i, product in enumerate(products):
             if html[i] is None:
                 card = _card(product, groups.get(product.group_id), covers.get(product.id),
-                             storage, rate, keys[i][-1])
+                             storage, rate, keys[i][-1], seals.get(product.id))
                 html[i] = macro.product_card(card, CARD_SIZES)
                 kept.put(keys[i], html[i])
     return html

@@ -19,6 +19,7 @@ from marketplace.catalog import views
 from marketplace.catalog.service import get_visible_product, variants_of
 from marketplace.catalog.service.photos import photos_of
 from marketplace.catalog.service.search import COUNT_LIMIT, CatalogQuery, search
+from marketplace.certification.service import certificates
 from marketplace.core import cache_tags
 from marketplace.core.deps import settings_of, storage_of
 from marketplace.core.page_cache import shows
@@ -78,6 +79,9 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
     title, title_lang = localized(product.title, product.title_km)
     description, description_lang = localized(product.description,
                                                     product.description_km)
+    story, story_lang = localized(group.story, group.story_km)
+    settings = settings_of(request)
+    certified = views.is_certified(product, utcnow())
     context = {
         "product": product,
         "title": title,
@@ -88,12 +92,18 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
                    for p in photos_of(session=session, product_id=product.id)],
         "sizes": views.PAGE_SIZES,
         "variants": variants_of(session=session, product_ids=[product.id])[product.id],
-        "price_khr": usd_to_khr(product.price_cents, settings_of(request).khr_per_usd),
+        "price_khr": usd_to_khr(product.price_cents, settings.khr_per_usd),
+        "split": views.price_split(settings, product.price_cents),
+        "rates": views.split_rates(settings),
         "stock_state": views.stock_state(product),
         "made_to_order": product.stock_mode == StockMode.MADE_TO_ORDER,
         "sold_out": product.stock_mode == StockMode.STOCK
         and product.stock_on_hand <= product.stock_allocated,
-        "certified": views.is_certified(product, utcnow()),
+        "certified": certified,
+        "seal_number": certificates.numbers_for_products(
+            session=session, product_ids=[product.id]).get(product.id) if certified else None,
+        "story": story,
+        "story_lang": story_lang,
         "group": group,
         "group_name": localized(group.name, group.name_km),
         "province": geo.province(group.province_code),

@@ -129,6 +129,21 @@ def get_by_number(*, session: Session, number: str) -> Certificate:
     return certificate
 
 
+def numbers_for_products(*, session: Session, product_ids) -> dict[int, str]:
+    """The number of the valid certificate each product carries now (the one lasting
+    longest, as ``certified_until`` says), in one query; products without one are absent."""
+    ids = list(product_ids)
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(CertificateProduct.product_id, Certificate.number)
+        .join(Certificate, Certificate.id == CertificateProduct.certificate_id)
+        .where(CertificateProduct.product_id.in_(ids),
+               Certificate.status == CertificateStatus.VALID, Certificate.expires_at > utcnow())
+        .order_by(Certificate.expires_at, Certificate.id))
+    return dict(rows.all())  # the last row of each product wins: the longest lasting
+
+
 def status_of(certificate: Certificate) -> str:
     """The status a visitor should see (a valid one past its date is expired)."""
     if certificate.status == CertificateStatus.VALID and certificate.expires_at <= utcnow():

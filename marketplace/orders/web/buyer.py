@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from marketplace.auth.deps import CurrentUser, OptionalUser
 from marketplace.cart.views import remember_count
+from marketplace.catalog.views import thumbnails
 from marketplace.core.forms import FormDep
 from marketplace.core.templating import flash, render
 from marketplace.db import SessionDep, all_or_nothing
@@ -55,10 +56,13 @@ def order_page(number: str, request: Request, session: SessionDep, user: Optiona
     remember_count(request, session, user)  # a paid order's pieces have left the cart
     confirming = order.status == OrderStatus.PENDING_PAYMENT and \
         request.query_params.get("redirect_status") in CONFIRMING
+    shown = parcels(session, order)
     return render(request, "orders/detail.html", {
-        "order": order, "parcels": parcels(session, order), "labels": LABELS,
+        "order": order, "parcels": shown, "labels": LABELS,
         "address": shipping_address(order), "confirming": confirming,
         "localized": localized,
+        "thumbs": thumbnails(request, session, [line.product_id for _f, lines in shown
+                                                for line in lines]),
     })
 
 
@@ -86,7 +90,11 @@ def _after_cancel(target) -> str | None:
 
 @router.get("/account/orders")
 def history(request: Request, session: SessionDep, user: CurrentUser):
+    """The account's orders, newest first, each with its pieces: photo, name and price."""
+    rows = orders.orders_of(session=session, user=user, limit=HISTORY)[0]
+    lines, _parcels = orders.details_of(session=session, order_ids=[o.id for o in rows])
     return render(request, "orders/history.html", {
-        "orders": orders.orders_of(session=session, user=user, limit=HISTORY)[0],
-        "labels": LABELS,
+        "orders": rows, "lines": lines, "labels": LABELS, "localized": localized,
+        "thumbs": thumbnails(request, session, [line.product_id for order_lines in
+                                                lines.values() for line in order_lines]),
     })
