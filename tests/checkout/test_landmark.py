@@ -3,6 +3,7 @@ courier can ask for ("behind the pagoda") is kept instead, on the order, in the 
 order pages, in the producers' parcels to send and in the emails."""
 
 import pytest
+from sqlmodel import select
 
 from marketplace.checkout import service as checkout
 from marketplace.checkout.service.address import parse_address
@@ -51,7 +52,7 @@ def test_a_tourist_leaves_the_village_empty_with_a_landmark(client, session):
     placed = place(client, summary.text)
     assert placed.status_code == 303
     fresh(session)
-    order = session.query(Order).one()
+    order = session.exec(select(Order)).one()
     assert (order.village_code, order.commune_code, order.landmark) == \
         (None, "120101", LANDMARK)
     page = client.get(f"/orders/{order.number}").text
@@ -68,7 +69,7 @@ def test_without_village_landmark_or_street_the_form_asks_and_keeps_what_was_typ
     assert 'id="f-landmark"' in page.text and 'aria-describedby="e-landmark"' in page.text
     assert 'value="alex@example.com"' in page.text
     assert '<option value="120101" selected>' in page.text
-    assert session.query(Order).count() == 0
+    assert session.exec(select(Order)).all() == []
 
 
 def test_the_api_takes_and_returns_the_landmark(client, session):
