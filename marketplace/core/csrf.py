@@ -67,8 +67,12 @@ def same_origin(request: Request) -> bool | None:
     if not origin:
         return None
     parts = urlsplit(origin)
-    return bool(parts.netloc) and parts.netloc == request.headers.get("host") and \
-        parts.scheme == request.url.scheme
+    if not parts.netloc:
+        return False
+    if parts.netloc == request.headers.get("host") and parts.scheme == request.url.scheme:
+        return True
+    public = urlsplit(request.app.state.settings.base_url)  # behind a proxy rewriting Host
+    return (parts.scheme, parts.netloc) == (public.scheme, public.netloc)
 
 
 async def verify_csrf(request: Request) -> None:

@@ -57,7 +57,10 @@ def record_payment(*, session: Session, order: Order, lines: list[OrderLine],
     entries = [(BUYER, None, -order.total_cents)]
     entries += [(producer_account(g) if g else "producer:unknown", g, cents)
                 for g, cents in payable.items()]
-    entries += [(CONSOLIDATION, None, order.shipping_cents - sum(shipping_by_group.values()))]
+    consolidation = order.shipping_cents - sum(shipping_by_group.values())
+    if consolidation < 0:
+        raise UnbalancedTransaction([(CONSOLIDATION, None, consolidation)])
+    entries += [(CONSOLIDATION, None, consolidation)]
     entries += [(COMMISSION, None, order.commission_cents + order.small_order_fee_cents),
                 (CARD_FEES, None, order.card_fee_cents),
                 (COMMISSION, None, -order.card_fee_cents)]

@@ -60,6 +60,12 @@ def test_a_new_visitor_adds_from_the_cached_product_page_in_one_click(signed_in,
     assert again.status_code == 303
     assert sorted(line.quantity for line in _lines(session)) == [1, 2]
 
+    # Behind a proxy that rewrites Host, the Origin is the public address (base_url).
+    public = first.app.state.settings.base_url
+    proxied = first.post("/cart/add", data=fields,
+                         headers={"Origin": public, "Host": "127.0.0.1:8000"})
+    assert proxied.status_code == 303
+
 
 def test_the_public_token_does_not_let_another_site_post(signed_in, session):
     product = create_product(session)

@@ -65,6 +65,19 @@ def test_abroad_one_shipment_by_total_weight_and_the_groups_paid_to_phnom_penh(s
         quote.total_cents == 6900 + quote.shipping_cents
 
 
+def test_parcels_to_phnom_penh_dearer_than_the_shipment_abroad_are_what_the_buyer_pays(
+        session, settings):
+    far = [create_group(session, province_code="16") for _ in range(4)]
+    cart = cart_with(session, [(create_product(session, group=group, price_cents=2000,
+                                               weight_grams=100), 1) for group in far])
+    quote = checkout.quote(session=session, settings=settings, cart=cart,
+                           address=address(**{**LYON, "country": "TH"}))
+    # EMS zone 1 is $15 for 400 g; four courier parcels from Ratanakiri cost $4 each
+    assert sum(quote.shipping_by_group.values()) == 1600
+    assert quote.shipping_cents == 1600 and quote.packing_point_cents == 0
+    assert quote.producers_cents + quote.marketplace_cents == quote.total_cents
+
+
 def test_rate_tables_and_zones_come_from_the_settings(session, settings):
     _groups, cart = _three_groups_cart(session)
     tables = settings.model_copy(update={

@@ -8,7 +8,9 @@ whole order into one international shipment (Cambodia Post EMS or an express cou
 buyer pays that one shipment, by the order's total weight, from the zone rate tables in
 the settings (``international_rates``, ``shipping_zones``). Out of it, each group is paid
 its domestic courier parcel to Phnom Penh (``leg_to_packing_point``); the rest pays the
-international carrier (the ledger's ``shipping:consolidation`` account).
+international carrier (the ledger's ``shipping:consolidation`` account). When the parcels
+to Phnom Penh cost more than the shipment abroad (light pieces from many groups), the
+buyer pays the parcels' sum instead, so that account never goes below zero.
 """
 
 from dataclasses import dataclass

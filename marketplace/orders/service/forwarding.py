@@ -15,6 +15,7 @@ from marketplace.models import Fulfilment, FulfilmentStatus, Order, OrderStatus,
 from marketplace.notifications.service import queue_email
 from marketplace.orders.service.access import order_url
 
+FORWARDABLE = (OrderStatus.PAID, OrderStatus.PARTLY_REFUNDED)
 AT_PACKING_POINT = {FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED,
                     FulfilmentStatus.CANCELLED}
 
@@ -22,7 +23,7 @@ AT_PACKING_POINT = {FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED,
 def ready(order: Order, fulfilments: list[Fulfilment]) -> bool:
     """Whether the shipment abroad can leave: paid, not yet sent, every parcel sent in."""
     return order.consolidated and order.forwarded_at is None and \
-        order.status in (OrderStatus.PAID, OrderStatus.PARTLY_REFUNDED) and \
+        order.status in FORWARDABLE and \
         any(f.status != FulfilmentStatus.CANCELLED for f in fulfilments) and \
         all(f.status in AT_PACKING_POINT for f in fulfilments)
 
@@ -45,10 +46,12 @@ def forward(*, session: Session, settings: Settings, actor: User, order: Order,
     values = {"forwarded_carrier": carrier.strip()[:60],
               "forwarded_tracking": tracking_number.strip()[:80], "forwarded_at": utcnow()}
     done = session.execute(update(Order).where(Order.id == order.id,
-                                               Order.forwarded_at.is_(None))
+                                               Order.forwarded_at.is_(None),
+                                               Order.status.in_(FORWARDABLE))
                            .values(**values).execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        raise InvalidTransition(_("This shipment was already recorded."))
+        raise InvalidTransition(_("This shipment was already recorded, or the order was "
+                                  "refunded meanwhile."))
     session.refresh(order)
     audit.record(session=session, actor=actor, entity_type="order", entity_id=order.id,
                  action="forwarded", data={"carrier": values["forwarded_carrier"],

@@ -108,7 +108,7 @@ def _plan(session: Session, order: Order, line_id: int | None,
     if shipping_left > 0:
         weights += [f.shipping_cents - f.shipping_refunded_cents for f in fulfilments]
     extras_left = _extras(order, fulfilments) - order.extras_refunded_cents
-    parts = proportional(amount, weights + [max(extras_left, 0)])
+    parts = proportional(amount, weights + [extras_left])
     plan = [(line, None, cents) for line, cents in zip(lines, parts[:len(lines)], strict=True)]
     if shipping_left > 0:
         plan += [(None, f, cents) for f, cents in zip(fulfilments, parts[len(lines):-1],
