@@ -6,7 +6,7 @@ import secrets
 
 from babel import Locale
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from marketplace import geo
 from marketplace.auth.deps import OptionalUser
@@ -23,7 +23,7 @@ from marketplace.core.forms import FormDep, form_values
 from marketplace.core.templating import flash, khr, render
 from marketplace.db import SessionDep, all_or_nothing
 from marketplace.errors import InsufficientStock, ValidationFailed
-from marketplace.i18n import current_locale, localized
+from marketplace.i18n import current_locale, format_khr, format_usd, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import StockMode
 from marketplace.orders import views
@@ -129,6 +129,29 @@ def checkout_form(request: Request, session: SessionDep, settings: SettingsDep,
     values = {"destination": "KH", "email": user.email if user else "",
               "full_name": user.full_name if user else ""}
     return _form(request, session, settings, cart, values)
+
+
+@router.get("/checkout/shipping-prices")
+def shipping_prices(request: Request, session: SessionDep, settings: SettingsDep,
+                    user: OptionalUser, destination: str = "KH", province_code: str = "",
+                    country: str = ""):
+    """The shipping options' prices for this browser's cart and a destination, as the
+    checkout page shows them; address.js updates the page with them, without a reload."""
+    cart = current_cart(request, session, user)
+    if cart is None or not cart_has_lines(session, cart):
+        return JSONResponse({"options": []})
+    values = {"destination": destination[:8], "province_code": province_code[:2],
+              "country": country[:2]}
+    try:
+        choices = _shipping_choices(session, settings, cart, values)
+    except ValidationFailed:
+        return JSONResponse({"options": []})
+    to_khr = khr(request)
+    return JSONResponse({"options": [
+        {"code": c["code"], "price_cents": c["price"],
+         "price": format_usd(c["price"]) if c["price"] is not None else None,
+         "khr": format_khr(to_khr(c["price"])) if c["price"] is not None else None}
+        for c in choices]}, headers={"Cache-Control": "private, no-store"})
 
 
 def cart_has_lines(session, cart) -> bool:

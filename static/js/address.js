@@ -60,3 +60,44 @@
   if (hint) { hint.textContent = hint.getAttribute('data-js-hint'); }
   box.setAttribute('data-geo-ready', '');
 }());
+
+/* The shipping prices follow the province (in Cambodia) or the country (abroad): they are
+   fetched for this browser's cart from /checkout/shipping-prices, without a reload. Without
+   JavaScript, "Update shipping prices" sends the form back with them. */
+(function () {
+  'use strict';
+  if (!window.fetch || !window.URLSearchParams || !Element.prototype.replaceChildren) { return; }
+  var updateButton = document.querySelector('[data-update-prices]');
+  function updatePrices() {
+    var province = document.getElementById('f-province_code');
+    var country = document.getElementById('f-country');
+    var query = new URLSearchParams({
+      destination: country ? 'abroad' : 'KH',
+      province_code: province ? province.value : '',
+      country: country ? country.value : ''});
+    fetch('/checkout/shipping-prices?' + query.toString(),
+          {headers: {Accept: 'application/json'}, credentials: 'same-origin'})
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(function (body) {
+        body.options.forEach(function (option) {
+          var place = document.querySelector('[data-price-for="' + option.code + '"]');
+          if (!place || option.price === null) { return; }
+          var strong = document.createElement('strong');
+          strong.textContent = option.price;
+          var riel = document.createElement('span');
+          riel.className = 'khr';
+          riel.textContent = option.khr;
+          place.replaceChildren(strong, document.createTextNode(' '), riel);
+        });
+      })
+      .catch(function () { if (updateButton) { updateButton.hidden = false; } });
+  }
+  ['province_code', 'country'].forEach(function (name) {
+    var element = document.getElementById('f-' + name);
+    if (element) { element.addEventListener('change', updatePrices); }
+  });
+  if (updateButton) { updateButton.hidden = true; }
+}());

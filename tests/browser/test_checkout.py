@@ -115,6 +115,7 @@ def check_out_to_phnom_penh(browser, *, village: bool = True, landmark: str = ""
     village) each filled by the page's script when the level above is chosen, on one page
     (a marker set on it survives), then the courier."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     submit(browser, browser.find_element(By.LINK_TEXT, "Go to checkout"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Checkout"
@@ -136,6 +137,9 @@ def check_out_to_phnom_penh(browser, *, village: bool = True, landmark: str = ""
     browser.find_element(By.ID, "f-address_line").send_keys(TOURIST["address_line"])
     courier = browser.find_element(By.CSS_SELECTOR, "input[name=shipping_option][value=courier]")
     assert "Domestic courier" in courier.find_element(By.XPATH, "..").text
+    # the price for Phnom Penh came with the province, without a reload
+    WebDriverWait(browser, 10).until(
+        lambda b: "$" in courier.find_element(By.XPATH, "..").text)
     courier.click()
     assert browser.execute_script("return window.samePage") == "checkout", "the page reloaded"
     submit(browser, button_named(browser, "Review your order"))

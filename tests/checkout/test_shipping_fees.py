@@ -232,3 +232,18 @@ def test_the_shipment_abroad_leaves_once_every_parcel_is_at_the_packing_point(
                       {"carrier": "DHL", "tracking_number": "X"})
     assert again.status_code == 303 and reload(session, order).forwarded_carrier == \
         "Cambodia Post EMS"
+
+
+def test_the_checkout_page_prices_shipping_for_a_province_without_a_reload(client, session):
+    fill_cart(client, create_product(session, price_cents=2500, weight_grams=1500))
+    near = client.get("/checkout/shipping-prices", params={"province_code": "12"}).json()
+    far = client.get("/checkout/shipping-prices", params={"province_code": "16"}).json()
+    assert {o["code"]: o["price"] for o in near["options"]} == {"courier": "$2.50",
+                                                                 "bus": "$1.75"}
+    assert {o["code"]: o["price_cents"] for o in far["options"]}["courier"] == 500
+    abroad = client.get("/checkout/shipping-prices",
+                        params={"destination": "abroad", "country": "FR"}).json()
+    assert {o["code"]: o["price_cents"] for o in abroad["options"]} == {"ems": 2400 + 700 * 2,
+                                                                         "express": 5500 + 1300 * 2}
+    unknown = client.get("/checkout/shipping-prices", params={"province_code": "99"}).json()
+    assert all(o["price"] is None for o in unknown["options"])
