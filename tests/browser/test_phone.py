@@ -1,24 +1,45 @@
 """Phones first (issue 14, item 5), in headless Chromium at a 390x844 phone viewport: the
 catalog's filters are folded into a closed <details> so the pieces start on the first screen,
-two cards across; the staff tables (/admin/users, /admin/orders, the officer queue) fit the
-width with every button on screen; an officer records the six items and the decision with one
+two cards across; the staff tables (/admin/users, /admin/orders, the officer queue) and the
+other staff, producer and business tables (payouts, groups, businesses, invoices, Earnings,
+purchase orders, the wholesale cart) fit the width with every button on screen; an officer records the six items and the decision with one
 submit; removing a role asks first and removes exactly that row's role."""
 
 import pytest
 from selenium.webdriver.common.by import By
 from sqlmodel import select
 
-from marketplace.models import Certificate, CertificationApplication, UserRole
+from marketplace.business import service as business_service
+from marketplace.models import (
+    Certificate,
+    CertificationApplication,
+    Invoice,
+    OrderLine,
+    UserRole,
+    utcnow,
+)
+from marketplace.payouts import runs
+from marketplace.wholesale import purchasing, responses
 from tests.factories import (
     cart_with,
     create_application,
+    create_business,
     create_group,
     create_product,
     create_user,
     placed_order,
 )
 from tests.helpers import fresh
-from tests.helpers.browser import button, fill, flash_text, log_in, submit
+from tests.helpers.browser import (
+    button,
+    fill,
+    flash_text,
+    log_in,
+    log_out,
+    response_status,
+    submit,
+)
+from tests.payouts.test_runs import sale
 
 pytestmark = pytest.mark.browser
 
@@ -166,3 +187,84 @@ def test_an_officer_records_six_items_and_the_decision_in_one_submit(
     assert session.get(CertificationApplication, application.id).status == "approved"
     number = session.exec(select(Certificate)).one().number
     assert number in browser.find_element(By.ID, "main").text
+
+
+def test_payouts_businesses_invoices_and_wholesale_tables_fit_a_phone(
+        browser, live_server, session, settings, trade):
+    """The other staff and producer tables, in Khmer and English, on a 390-px screen: payout
+    runs and an approved run (its Sent and Failed forms), groups, businesses, invoices; the
+    group's Earnings and its purchase orders; the shop's invoices, statement, orders, cart."""
+    admin = create_user(session, email="admin@example.com", role=["admin"])
+    checker = create_user(session, email="finance@example.com", role=["admin"])
+    group, leader, buyer, shop = (trade["groups"][0], trade["leaders"][0], trade["buyer"],
+                                  trade["shop"])
+    group.name = "Kreung Basket Makers of O'Yadav"
+    group.payout_method, group.payout_account_name = "aba", "Kreung Basket Makers"
+    group.payout_account_number, group.payout_verified_at = "000123456", utcnow()
+    session.add(group)
+    session.commit()
+    order = sale(session, settings, group, delivered_days_ago=30)
+    line = session.exec(select(OrderLine).where(OrderLine.order_id == order.id)).one()
+    line.maker, line.title_km = "Srey Pov Chanthavy", "កន្ត្រកឫស្សីធ្វើដោយដៃ"
+    session.add(line)
+    waiting = create_group(session, status="applied", name="Bunong Weavers of Bu Sra",
+                           payout_method="wing", payout_account_name="Bunong Weavers",
+                           payout_account_number="012 345 678 901")
+    session.commit()
+    run = runs.create_run(session=session, settings=settings, actor=admin)
+    runs.approve(session=session, actor=checker, run=run)
+    sale(session, settings, group)  # paid, not delivered yet: pending
+
+    # the shop: one purchase order shipped and invoiced, one waiting, one in the cart
+    purchasing.set_line(session=session, actor=buyer, product_id=trade["pieces"][0].id,
+                        quantity=10)
+    shipped, _new = purchasing.submit(session=session, settings=settings, actor=buyer,
+                                      reference="SHOP-2025-0007", payment_method="invoice",
+                                      idempotency_key="phone-shipped")
+    [part] = purchasing.parts_of(session, shipped)
+    responses.accept(session=session, settings=settings, actor=leader, part=part)
+    responses.ship(session=session, settings=settings, actor=leader, part=part)
+    for piece in trade["pieces"]:
+        purchasing.set_line(session=session, actor=buyer, product_id=piece.id, quantity=10)
+    waiting_po, _new = purchasing.submit(session=session, settings=settings, actor=buyer,
+                                         reference="SHOP-2025-0008", payment_method="invoice",
+                                         idempotency_key="phone-waiting")
+    waiting_part = next(p for p in purchasing.parts_of(session, waiting_po)
+                        if p.group_id == group.id)
+    for piece in trade["pieces"]:
+        purchasing.set_line(session=session, actor=buyer, product_id=piece.id, quantity=15)
+    invoice = session.exec(select(Invoice).where(Invoice.purchase_order_id == shipped.id)).one()
+    pending = create_business(session, status="applied")
+    business_service.decide(
+        session=session, settings=settings, actor=admin, business=pending, decision="reject",
+        reason="The Ministry of Commerce registration certificate is unreadable; "
+               "please upload a clearer scan.")
+    session.commit()
+
+    pages = {
+        admin.email: ["/admin/payouts", f"/admin/payouts/{run.id}", "/admin/groups",
+                      f"/admin/groups/{waiting.id}", f"/admin/groups/{group.id}",
+                      "/admin/businesses?status=", f"/admin/businesses/{shop.id}",
+                      f"/admin/businesses/{pending.id}", "/admin/invoices",
+                      f"/admin/invoices/{invoice.id}", f"/admin/orders/{order.number}"],
+        leader.email: [f"/dashboard/groups/{group.id}/earnings", "/dashboard/purchase-orders",
+                       f"/dashboard/purchase-orders/{waiting_part.id}"],
+        buyer.email: ["/business", "/business/invoices", f"/business/invoices/{invoice.id}",
+                      "/business/statement", "/business/purchase-orders",
+                      f"/business/purchase-orders/{waiting_po.id}", "/wholesale/cart",
+                      "/wholesale"],
+    }
+    phone(browser, live_server)
+    for email, paths in pages.items():
+        log_in(browser, live_server, email)
+        for lang in ("km", "en"):  # Khmer words are longer: they must fit as well
+            browser.get(f"{live_server}/language?lang={lang}&next=/about")
+            assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+            for path in paths:
+                browser.get(f"{live_server}{path}")
+                assert response_status(browser) == 200, path
+                assert_fits(browser)
+                for cell in browser.find_elements(By.CSS_SELECTOR, "main .stack-rows tbody td"):
+                    if not cell.get_attribute("colspan"):
+                        assert cell.get_attribute("data-label"), f"{path}: a cell without a label"
+        log_out(browser)
