@@ -234,6 +234,7 @@ def catalog(*, session: Session, actor: User | None, craft: str | None = None,
     if group_id is not None:
         query = query.where(Product.group_id == group_id)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(Product.group_id, Product.title, Product.id)
+    title = func.coalesce(func.nullif(Product.title, ""), Product.title_km)  # Khmer-only too
+    rows = session.exec(query.order_by(Product.group_id, title, Product.id)
                         .limit(limit).offset(offset))
     return [(product, offer) for product, offer in rows], total

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from marketplace.errors import ValidationFailed
-from marketplace.models import CapacityBooking, User
+from marketplace.models import CapacityBooking, ProducerGroup, User
 from marketplace.wholesale import terms
 from tests.factories import (
     add_member,
@@ -141,3 +141,21 @@ def test_group_minimums_are_the_leaders_to_set(client, session):
     assert terms.minimums(session, group.id).reorder_min_cents == 10000
     assert terms.deposit(session, group.id, 12345) == 6173  # half, rounded half up
     assert client.put(url, headers=leader, json={**body, "deposit_percent": 101}).status_code == 422
+
+
+def test_the_wholesale_catalog_sorts_khmer_only_pieces_by_their_khmer_title(client, session,
+                                                                           offered):
+    product, leader = offered  # "Indigo cotton scarf"
+    session.rollback()
+    khmer_only = create_product(session, group=session.get(ProducerGroup, product.group_id),
+                                title="", title_km="ក្រមា", stock_on_hand=20)
+    saved = client.put(f"/api/v1/products/{khmer_only.id}/wholesale",
+                       headers=bearer(client, leader), json=OFFER)
+    assert saved.status_code == 200, saved.text
+    session.rollback()
+    shop = session.get(User, create_business(session).created_by_id)
+    rows, total = terms.catalog(session=session, actor=shop)
+    # ordered by the English title, or the Khmer one when there is none: never first
+    # because its English title is empty
+    assert total == 2
+    assert [p.id for p, _offer in rows] == [product.id, khmer_only.id]
