@@ -171,6 +171,7 @@ def test_product_page_stock_states_variants_and_khmer(client, session):
     html = client.get(url).text
     assert "Only 2 left" in html
     assert "SC-RED-L" in html and "red" in html and "$27.00" in html
+    assert ">$24.30</td>" in html  # the variant's own share for the group: $27 less 10%
     khmer = client.get(url, headers=KM).text
     assert '<h1 id="product-h">ក្រមា</h1>' in khmer
     assert '<p class="prose" lang="en">English words</p>' in khmer  # falls back to English

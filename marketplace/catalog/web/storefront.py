@@ -82,6 +82,7 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
     story, story_lang = localized(group.story, group.story_km)
     settings = settings_of(request)
     certified = views.is_certified(product, utcnow())
+    variants = variants_of(session=session, product_ids=[product.id])[product.id]
     context = {
         "product": product,
         "title": title,
@@ -91,7 +92,8 @@ def _product(request: Request, session: Session, ref: str) -> tuple[Response, da
         "photos": [views.photo_view(storage, p)
                    for p in photos_of(session=session, product_id=product.id)],
         "sizes": views.PAGE_SIZES,
-        "variants": variants_of(session=session, product_ids=[product.id])[product.id],
+        "variants": variants,
+        "variant_splits": {v.id: views.price_split(settings, v.price_cents) for v in variants},
         "price_khr": usd_to_khr(product.price_cents, settings.khr_per_usd),
         "split": views.price_split(settings, product.price_cents),
         "rates": views.split_rates(settings),
