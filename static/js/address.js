@@ -1,7 +1,8 @@
-/* The Cambodian address on the checkout page, on one page: choosing a province fills the
-   districts, a district the communes, a commune the villages, from /api/v1/geo, without a
-   reload. Without JavaScript (or if a list cannot be fetched) the "Next" buttons send the
-   form back with the next list filled, keeping everything typed. */
+/* A Cambodian address on one page (partials/address.html with ``dynamic``: the checkout):
+   choosing a province fills the districts, a district the communes, a commune the villages,
+   from /api/v1/geo, without a reload. Without JavaScript (or if a list cannot be fetched)
+   the "Next" buttons send the form back with the next list filled, keeping everything
+   typed. */
 (function () {
   'use strict';
   var box = document.querySelector('[data-geo]');
@@ -68,6 +69,7 @@
   'use strict';
   if (!window.fetch || !window.URLSearchParams || !Element.prototype.replaceChildren) { return; }
   var updateButton = document.querySelector('[data-update-prices]');
+  if (!updateButton) { return; }
   function updatePrices() {
     var province = document.getElementById('f-province_code');
     var country = document.getElementById('f-country');
@@ -93,11 +95,11 @@
           place.replaceChildren(strong, document.createTextNode(' '), riel);
         });
       })
-      .catch(function () { if (updateButton) { updateButton.hidden = false; } });
+      .catch(function () { updateButton.hidden = false; });
   }
   ['province_code', 'country'].forEach(function (name) {
     var element = document.getElementById('f-' + name);
     if (element) { element.addEventListener('change', updatePrices); }
   });
-  if (updateButton) { updateButton.hidden = true; }
+  updateButton.hidden = true;
 }());

@@ -19,8 +19,9 @@ from marketplace.i18n import format_usd, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import OrderStatus, RefundStatus
 from marketplace.orders import service as orders
+from marketplace.orders.address import shipping_address
 from marketplace.orders.service import flows, forwarding, queries, refunds
-from marketplace.orders.web.buyer import LABELS, parcels, shipping_address
+from marketplace.orders.web.buyer import LABELS, parcels
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

@@ -15,8 +15,9 @@ from marketplace.i18n import N_, localized
 from marketplace.i18n import gettext as _
 from marketplace.models import FulfilmentStatus
 from marketplace.orders import service as orders
+from marketplace.orders.address import shipping_address
 from marketplace.orders.service import queries
-from marketplace.orders.web.buyer import LABELS, shipping_address
+from marketplace.orders.web.buyer import LABELS
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
